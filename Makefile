@@ -1,0 +1,53 @@
+# Decider: `make run` serves the app with demo data, `make test` runs the whole suite.
+# Only Python 3.12+ and make are needed; everything else is bootstrapped into .venv.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck check install migrate lock bench clean
+
+$(STAMP): requirements.lock
+	@test -n "$(PYTHON)" || { echo "Decider needs Python 3.12 or newer on PATH (python3.13, python3.12 or python3)." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "Decider is starting on http://$(HOST):$(PORT)/"
+	@echo "No login is needed yet: accounts arrive with the accounts and teams feature."
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check: lint typecheck test
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+# Regenerate the lock file after changing pyproject.toml (needs network access to PyPI).
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,467 @@
+"""Scoring: answers in, an explained recommendation out.
+
+How a result comes about (docs/ENGINE.md has the worked version):
+
+1. Each rule that fires adds its weight, scaled by any unordered answers it names and by the
+   priority of its area, to the open or the closed score. Effective weights are kept as whole
+   thousandths, so every sum is exact and independent of order: the sensitivity analysis below
+   then agrees with a full re-evaluation to the last digit.
+2. Open wins when its score reaches ``open_ratio`` times the closed score, closed likewise;
+   anything between is a hybrid. A hard constraint (air-gapped, no outside processing) rules out
+   the hosted side and leaves open.
+3. Flips are found incrementally: changing one answer only changes the rules that read it, so
+   each alternative costs a few rule evaluations, not a whole assessment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .answers import Answers, validate_answers
+from .questionnaire import Question, questions
+from .ruleset import AREAS, DERIVED_QUANTITIES, LoadedRuleset, Rule, default_ruleset
+from .wording import tokens_per_month_words
+
+MILLI = 1000  # effective weights and scores are integers in thousandths
+
+Result = dict[str, Any]
+
+
+def tokens_per_month(answers: Mapping[str, Any]) -> int:
+    return int(answers["monthly_requests"]) * int(answers["tokens_per_request"])
+
+
+_QUANTITIES: dict[str, Callable[[Mapping[str, Any]], int]] = {
+    "tokens_per_month": tokens_per_month,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A rule compiled for speed: plain tuples and dicts, no validation on the hot path."""
+
+    index: int
+    rule: Rule
+    area: int
+    side: int  # +1 open, -1 closed, 0 neutral
+    question: str | None
+    weights: Mapping[str, float] | None
+    quantity: Callable[[Mapping[str, Any]], int] | None
+    tiers: tuple[tuple[int, float], ...]
+    gates: tuple[tuple[str, frozenset[str]], ...]
+    scales: tuple[tuple[str, Mapping[str, float]], ...]
+    templated: bool
+
+    def raw(self, answers: Mapping[str, Any]) -> float | None:
+        """The weight before priorities, or None when the rule does not apply."""
+        for qid, allowed in self.gates:
+            if answers[qid] not in allowed:
+                return None
+        weight: float | None
+        if self.weights is not None:
+            weight = self.weights.get(answers[self.question])  # type: ignore[index]
+        else:
+            value = self.quantity(answers)  # type: ignore[misc]
+            weight = None
+            for at_least, tier_weight in self.tiers:
+                if value < at_least:
+                    break
+                weight = tier_weight
+        if weight is None or (weight == 0 and self.side != 0):
+            return None
+        for qid, table in self.scales:
+            weight *= table[answers[qid]]
+        return weight
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """A ruleset compiled against the questionnaire, ready to assess answers."""
+
+    loaded: LoadedRuleset
+    rules: tuple[_Rule, ...]
+    by_input: Mapping[str, tuple[_Rule, ...]]
+    area_priority: tuple[str, ...]  # priority question of each area, by area index
+    priority_scale: Mapping[int, float]
+    constraint_answers: Mapping[str, frozenset[str]]
+    prior: int
+    open_ratio: float
+    closed_ratio: float
+
+    # ------------------------------------------------------------------ scoring
+
+    def _multipliers(self, answers: Mapping[str, Any]) -> list[float]:
+        return [self.priority_scale[answers[q]] for q in self.area_priority]
+
+    def _effective(self, rule: _Rule, raw: float | None, mult: list[float]) -> int | None:
+        if raw is None:
+            return None
+        return round(raw * mult[rule.area] * MILLI)
+
+    def _forced_open(self, answers: Mapping[str, Any]) -> bool:
+        return any(answers[q] in allowed for q, allowed in self.constraint_answers.items())
+
+    def _decide(self, open_score: int, closed_score: int, forced_open: bool) -> str:
+        if forced_open or open_score >= self.open_ratio * closed_score:
+            return "open"
+        if closed_score >= self.closed_ratio * open_score:
+            return "closed"
+        return "hybrid"
+
+    def _confidence(self, open_score: int, closed_score: int, recommendation: str) -> float:
+        share = open_score / (open_score + closed_score)
+        open_edge = self.open_ratio / (1 + self.open_ratio)
+        closed_edge = 1 / (1 + self.closed_ratio)
+        if recommendation == "open":
+            if share < open_edge:  # only a hard constraint made it open
+                return round(0.5 * share / open_edge, 2)
+            return round(0.5 + 0.5 * (share - open_edge) / (1 - open_edge), 2)
+        if recommendation == "closed":
+            return round(0.5 + 0.5 * (closed_edge - share) / closed_edge, 2)
+        half = (open_edge - closed_edge) / 2
+        return round(0.5 + 0.5 * (1 - abs(share - (open_edge - half)) / half), 2)
+
+    # ------------------------------------------------------------------ flips
+
+    def _rescore(
+        self,
+        answers: Mapping[str, Any],
+        effective: list[int | None],
+        mult: list[float],
+        scores: tuple[int, int],
+        qid: str,
+        value: object,
+    ) -> str:
+        """The recommendation with one answer changed, from the rules that read it."""
+        changed = dict(answers)
+        changed[qid] = value
+        open_score, closed_score = scores
+        new_mult = mult
+        touched: tuple[_Rule, ...] = self.by_input.get(qid, ())
+        if qid in self.area_priority:
+            new_mult = self._multipliers(changed)
+            areas = {i for i, q in enumerate(self.area_priority) if q == qid}
+            touched = tuple(r for r in self.rules if r.area in areas)
+        for rule in touched:
+            if rule.side == 0:
+                continue
+            old = effective[rule.index] or 0
+            new = self._effective(rule, rule.raw(changed), new_mult) or 0
+            if rule.side > 0:
+                open_score += new - old
+            else:
+                closed_score += new - old
+        forced = self._forced_open(changed) if qid in self.constraint_answers else None
+        if forced is None:
+            forced = self._forced_open(answers)
+        return self._decide(open_score, closed_score, forced)
+
+    def _breakpoints(self, answers: Mapping[str, Any], question: Question) -> list[int]:
+        """Values of an integer question at which some rule's tier can change."""
+        points: set[int] = set()
+        lo, hi = question.minimum or 0, question.maximum or 0
+        for rule in self.by_input.get(question.id, ()):
+            if rule.quantity is None or rule.rule.quantity is None:
+                continue
+            inputs = DERIVED_QUANTITIES[rule.rule.quantity]
+            other = math.prod(int(answers[q]) for q in inputs if q != question.id)
+            if other <= 0:
+                continue
+            for at_least, _ in rule.tiers:
+                point = -(-at_least // other)  # ceil division, exact for big ints
+                if lo < point <= hi:
+                    points.add(point)
+        return sorted(points)
+
+    def _flips(
+        self,
+        answers: Mapping[str, Any],
+        effective: list[int | None],
+        mult: list[float],
+        scores: tuple[int, int],
+        current: str,
+    ) -> list[dict[str, Any]]:
+        flips: list[dict[str, Any]] = []
+        for question in questions().values():
+            qid = question.id
+            if question.kind == "choice":
+                for choice in question.choices:
+                    if choice == answers[qid]:
+                        continue
+                    rec = self._rescore(answers, effective, mult, scores, qid, choice)
+                    if rec != current:
+                        flips.append(
+                            {
+                                "question": qid,
+                                "answer": choice,
+                                "recommendation": rec,
+                                "comparison": "equals",
+                            }
+                        )
+            elif question.kind == "integer" and qid in self.area_priority:
+                for value in range(question.minimum or 0, (question.maximum or 0) + 1):
+                    if value == answers[qid]:
+                        continue
+                    rec = self._rescore(answers, effective, mult, scores, qid, value)
+                    if rec != current:
+                        flips.append(
+                            {
+                                "question": qid,
+                                "answer": value,
+                                "recommendation": rec,
+                                "comparison": "equals",
+                            }
+                        )
+            elif question.kind == "integer" and qid in self.by_input:
+                flips.extend(self._threshold_flips(answers, effective, mult, scores, current, question))
+        return flips
+
+    def _threshold_flips(
+        self,
+        answers: Mapping[str, Any],
+        effective: list[int | None],
+        mult: list[float],
+        scores: tuple[int, int],
+        current: str,
+        question: Question,
+    ) -> list[dict[str, Any]]:
+        """Walk the segments between breakpoints outward from the current value.
+
+        Rules are step functions of the quantity, so the recommendation is constant between
+        consecutive breakpoints: one evaluation per segment gives exact thresholds.
+        """
+        qid = question.id
+        value = int(answers[qid])
+        starts = [question.minimum or 0, *self._breakpoints(answers, question)]
+        here = max(i for i, s in enumerate(starts) if s <= value)
+        flips: list[dict[str, Any]] = []
+        previous = current
+        for start in starts[here + 1 :]:
+            rec = self._rescore(answers, effective, mult, scores, qid, start)
+            if rec != previous:
+                flips.append(
+                    {"question": qid, "answer": start, "recommendation": rec, "comparison": "at_least"}
+                )
+                previous = rec
+        previous = current
+        for i in range(here - 1, -1, -1):
+            rec = self._rescore(answers, effective, mult, scores, qid, starts[i])
+            if rec != previous:
+                flips.append(
+                    {
+                        "question": qid,
+                        "answer": starts[i + 1] - 1,
+                        "recommendation": rec,
+                        "comparison": "at_most",
+                    }
+                )
+                previous = rec
+        return flips
+
+    # ------------------------------------------------------------------ result
+
+    def assess(self, data: object) -> Result:
+        """Validate ``data`` and assess it; raise ``AnswersError`` for bad answers."""
+        return self.assess_valid(validate_answers(data))
+
+    def assess_valid(self, answers: Answers) -> Result:
+        """Assess answers that already passed ``validate_answers``."""
+        mult = self._multipliers(answers)
+        raws = [rule.raw(answers) for rule in self.rules]
+        effective = [self._effective(rule, raw, mult) for rule, raw in zip(self.rules, raws, strict=True)]
+        open_score = closed_score = self.prior
+        for rule, eff in zip(self.rules, effective, strict=True):
+            if eff is None:
+                continue
+            if rule.side > 0:
+                open_score += eff
+            elif rule.side < 0:
+                closed_score += eff
+        forced = self._forced_open(answers)
+        recommendation = self._decide(open_score, closed_score, forced)
+        unforced = self._decide(open_score, closed_score, False)
+        scores = (open_score, closed_score)
+        rationale = self._rationale(answers, effective)
+        return {
+            "recommendation": recommendation,
+            "confidence": self._confidence(open_score, closed_score, recommendation),
+            "scores": {"open": open_score / MILLI, "closed": closed_score / MILLI},
+            "rationale": rationale,
+            "cautions": self._cautions(answers, recommendation, unforced),
+            "flips": self._flips(answers, effective, mult, scores, recommendation),
+            "hybrid_split": (
+                self._hybrid_split(answers, open_score >= closed_score)
+                if recommendation == "hybrid"
+                else None
+            ),
+            "ruleset": {"version": self.loaded.ruleset.version, "sha256": self.loaded.sha256},
+            "summary": self._summary(recommendation, rationale),
+            "constraints": self._constraints(answers),
+            "areas": self._areas(effective, mult),
+            "next_steps": self._advice(self.loaded.ruleset.next_steps, answers, recommendation),
+            "tokens_per_month": tokens_per_month(answers),
+        }
+
+    def _rationale(self, answers: Answers, effective: list[int | None]) -> list[dict[str, Any]]:
+        entries = []
+        tokens_words = tokens_per_month_words(tokens_per_month(answers))
+        for rule, eff in zip(self.rules, effective, strict=True):
+            if eff is None:
+                continue
+            spec = rule.rule
+            question = spec.question or DERIVED_QUANTITIES[spec.quantity or ""][0]
+            text = spec.explanations.get(answers[question], spec.explanation)
+            if rule.templated:
+                text = text.format(tokens_per_month=tokens_words)
+            entries.append(
+                {
+                    "rule": spec.id,
+                    "question": question,
+                    "answer": answers[question],
+                    "area": spec.area,
+                    "favours": spec.favours,
+                    "weight": eff / MILLI,
+                    "label": spec.label,
+                    "explanation": text,
+                }
+            )
+        entries.sort(key=lambda e: -e["weight"])  # stable: ties keep ruleset order
+        return entries
+
+    def _advice(self, group: Any, answers: Answers, recommendation: str) -> list[str]:
+        return [
+            a.text
+            for a in group
+            if recommendation in a.paths and all(answers[g.question] in g.answers for g in a.when)
+        ]
+
+    def _cautions(self, answers: Answers, recommendation: str, unforced: str) -> list[str]:
+        cautions = []
+        if recommendation != unforced:
+            cautions.append(
+                f"Judged on the other answers alone the result would be {unforced}; a hard "
+                "constraint rules out a hosted model. Expect to invest in the self-hosted side "
+                "and check that the constraint really applies."
+            )
+        cautions.extend(self._advice(self.loaded.ruleset.cautions, answers, recommendation))
+        return cautions
+
+    def _constraints(self, answers: Answers) -> list[dict[str, str]]:
+        return [
+            {"id": hc.id, "question": hc.question, "answer": str(answers[hc.question]),
+             "explanation": hc.explanation}
+            for hc in self.loaded.ruleset.hard_constraints
+            if answers[hc.question] in hc.answers
+        ]
+
+    def _areas(self, effective: list[int | None], mult: list[float]) -> list[dict[str, Any]]:
+        totals = [[0, 0] for _ in AREAS]
+        for rule, eff in zip(self.rules, effective, strict=True):
+            if eff is not None and rule.side:
+                totals[rule.area][0 if rule.side > 0 else 1] += eff
+        texts = self.loaded.ruleset.areas
+        return [
+            {
+                "area": area,
+                "label": texts[area].label,
+                "open": totals[i][0] / MILLI,
+                "closed": totals[i][1] / MILLI,
+                "net": (totals[i][0] - totals[i][1]) / MILLI,
+                "priority_multiplier": mult[i],
+            }
+            for i, area in enumerate(AREAS)
+        ]
+
+    def _hybrid_split(self, answers: Answers, open_primary: bool) -> dict[str, Any]:
+        rs = self.loaded.ruleset
+        sides: dict[str, list[str]] = {"open": [], "closed": []}
+        for item in rs.split:
+            if all(answers[g.question] in g.answers for g in item.when):
+                sides[item.side].append(item.text)
+        return {
+            "primary": "open" if open_primary else "closed",
+            "open": sides["open"] or [rs.hybrid.default_open],
+            "closed": sides["closed"] or [rs.hybrid.default_closed],
+            "fallback": (
+                rs.hybrid.fallback_open_primary if open_primary else rs.hybrid.fallback_closed_primary
+            ),
+            "routing": rs.hybrid.routing,
+        }
+
+    def _summary(self, recommendation: str, rationale: list[dict[str, Any]]) -> str:
+        def top(side: str) -> str:
+            labels = [e["label"] for e in rationale if e["favours"] == side][:3]
+            if len(labels) > 1:
+                return ", ".join(labels[:-1]) + " and " + labels[-1]
+            return labels[0] if labels else ""
+
+        text = self.loaded.ruleset.summaries[recommendation]  # type: ignore[index]
+        reasons = {side: top(side) for side in ("open", "closed")}
+        if recommendation == "hybrid":
+            parts = [f"{side.capitalize()} is favoured by {reasons[side]}" for side in ("open", "closed") if reasons[side]]
+            return f"{text} {'; '.join(parts)}."
+        if reasons[recommendation]:
+            text += f" What weighed most: {reasons[recommendation]}."
+        other = "closed" if recommendation == "open" else "open"
+        if reasons[other]:
+            text += f" Against it: {reasons[other]}."
+        return text
+
+
+def compile_ruleset(loaded: LoadedRuleset) -> Engine:
+    rs = loaded.ruleset
+    compiled: list[_Rule] = []
+    for index, rule in enumerate(rs.rules):
+        compiled.append(
+            _Rule(
+                index=index,
+                rule=rule,
+                area=AREAS.index(rule.area),
+                side={"open": 1, "closed": -1, "neutral": 0}[rule.favours],
+                question=rule.question,
+                weights=dict(rule.weights) if rule.weights is not None else None,
+                quantity=_QUANTITIES[rule.quantity] if rule.quantity else None,
+                tiers=tuple((t.at_least, t.weight) for t in rule.tiers or ()),
+                gates=tuple((g.question, frozenset(g.answers)) for g in rule.when),
+                scales=tuple((name, rs.scales[name]) for name in rule.scale_by),
+                templated="{" in rule.explanation
+                or any("{" in text for text in rule.explanations.values()),
+            )
+        )
+    by_input: dict[str, list[_Rule]] = {}
+    for rule_c in compiled:
+        inputs = [g for g, _ in rule_c.gates] + [name for name, _ in rule_c.scales]
+        if rule_c.question:
+            inputs.append(rule_c.question)
+        if rule_c.rule.quantity:
+            inputs.extend(DERIVED_QUANTITIES[rule_c.rule.quantity])
+        for qid in dict.fromkeys(inputs):
+            by_input.setdefault(qid, []).append(rule_c)
+    constraints: dict[str, set[str]] = {}
+    for hc in rs.hard_constraints:
+        constraints.setdefault(hc.question, set()).update(hc.answers)
+    return Engine(
+        loaded=loaded,
+        rules=tuple(compiled),
+        by_input={q: tuple(rs_) for q, rs_ in by_input.items()},
+        area_priority=tuple(rs.priorities.areas[a] for a in AREAS),
+        priority_scale={int(k): v for k, v in rs.priorities.scale.items()},
+        constraint_answers={q: frozenset(v) for q, v in constraints.items()},
+        prior=round(rs.decision.prior * MILLI),
+        open_ratio=rs.decision.open_ratio,
+        closed_ratio=rs.decision.closed_ratio,
+    )
+
+
+@cache
+def default_engine() -> Engine:
+    return compile_ruleset(default_ruleset())
+
+
+def assess(data: object, *, engine: Engine | None = None) -> Result:
+    """Validate and assess one answers object with the default (or a given) ruleset."""
+    return (engine or default_engine()).assess(data)
