@@ -40,7 +40,7 @@ class AnswersError(ValueError):
 
 def _field_for(question: Question) -> tuple[Any, Any]:
     if question.kind == "choice":
-        return Literal[question.choices], Field(default=question.default)  # type: ignore[valid-type]
+        return Literal[question.choices], Field(default=question.default)
     if question.kind == "integer":
         return int, Field(default=question.default, ge=question.minimum, le=question.maximum)
     return str, Field(default=question.default, max_length=question.max_length)
@@ -50,7 +50,7 @@ def _field_for(question: Question) -> tuple[Any, Any]:
 def answers_model() -> type[BaseModel]:
     """The pydantic model of an answers object, generated from the contract."""
     fields: dict[str, Any] = {q.id: _field_for(q) for q in questions().values()}
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "Answers",
         __config__=ConfigDict(extra="forbid", strict=True, frozen=True),
         **fields,

@@ -55,6 +55,7 @@ class _Rule:
     gates: tuple[tuple[str, frozenset[str]], ...]
     scales: tuple[tuple[str, Mapping[str, float]], ...]
     templated: bool
+    max_raw: float  # an upper bound of ``raw`` over all answers, for pruning flip searches
 
     def raw(self, answers: Mapping[str, Any]) -> float | None:
         """The weight before priorities, or None when the rule does not apply."""
@@ -78,6 +79,29 @@ class _Rule:
         return weight
 
 
+@dataclass(slots=True)
+class _State:
+    """One assessment's working state, shared by the flip searches."""
+
+    answers: dict[str, Any]  # varied in place during flips, always restored
+    mult: list[float]  # priority multiplier per area
+    raws: list[float | None]  # each rule's weight before priorities; None = did not fire
+    effective: list[int]  # each rule's effective weight in thousandths; 0 = did not fire
+    open_score: int
+    closed_score: int
+    forced: bool
+    recommendation: str
+
+
+def _flip(question: str, answer: object, recommendation: str, comparison: str) -> dict[str, Any]:
+    return {
+        "question": question,
+        "answer": answer,
+        "recommendation": recommendation,
+        "comparison": comparison,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     """A ruleset compiled against the questionnaire, ready to assess answers."""
@@ -87,6 +111,9 @@ class Engine:
     by_input: Mapping[str, tuple[_Rule, ...]]
     area_priority: tuple[str, ...]  # priority question of each area, by area index
     priority_scale: Mapping[int, float]
+    priority_rules: Mapping[str, tuple[_Rule, ...]]  # open/closed rules each priority scales
+    priority_min: float
+    priority_max: float
     constraint_answers: Mapping[str, frozenset[str]]
     prior: int
     open_ratio: float
@@ -96,11 +123,6 @@ class Engine:
 
     def _multipliers(self, answers: Mapping[str, Any]) -> list[float]:
         return [self.priority_scale[answers[q]] for q in self.area_priority]
-
-    def _effective(self, rule: _Rule, raw: float | None, mult: list[float]) -> int | None:
-        if raw is None:
-            return None
-        return round(raw * mult[rule.area] * MILLI)
 
     def _forced_open(self, answers: Mapping[str, Any]) -> bool:
         return any(answers[q] in allowed for q, allowed in self.constraint_answers.items())
@@ -127,48 +149,145 @@ class Engine:
 
     # ------------------------------------------------------------------ flips
 
+    def _flips(self, state: _State) -> list[dict[str, Any]]:
+        """Every single-answer change that changes the recommendation, in questionnaire order."""
+        flips: list[dict[str, Any]] = []
+        for question in questions().values():
+            if question.kind == "text":
+                continue
+            if question.id in self.priority_rules:
+                flips.extend(self._priority_flips(state, question))
+            elif question.kind == "choice":
+                flips.extend(self._choice_flips(state, question))
+            else:
+                flips.extend(self._threshold_flips(state, question))
+        return flips
+
+    def _without(self, state: _State, touched: tuple[_Rule, ...]) -> tuple[int, int, int, int]:
+        """Scores without the touched rules, and the most those rules could add to each side."""
+        base_open, base_closed = state.open_score, state.closed_score
+        most_open = most_closed = 0
+        for rule in touched:
+            bound = round(rule.max_raw * state.mult[rule.area] * MILLI)
+            if rule.side > 0:
+                base_open -= state.effective[rule.index]
+                most_open += bound
+            elif rule.side < 0:
+                base_closed -= state.effective[rule.index]
+                most_closed += bound
+        return base_open, base_closed, most_open, most_closed
+
+    def _cannot_flip(self, state: _State, qid: str, bounds: tuple[int, int, int, int]) -> bool:
+        """True when even the extreme answers of ``qid`` leave the recommendation unchanged.
+
+        The decision only moves one way as either score moves, so checking the two corners
+        (least open with most closed, and the reverse) bounds every answer in between. Answers
+        that can switch a hard constraint on or off are never pruned.
+        """
+        if qid in self.constraint_answers:
+            return False
+        base_open, base_closed, most_open, most_closed = bounds
+        low = self._decide(base_open, base_closed + most_closed, state.forced)
+        high = self._decide(base_open + most_open, base_closed, state.forced)
+        return low == high == state.recommendation
+
     def _rescore(
         self,
-        answers: Mapping[str, Any],
-        effective: list[int | None],
-        mult: list[float],
-        scores: tuple[int, int],
+        state: _State,
         qid: str,
         value: object,
+        touched: tuple[_Rule, ...],
+        base_open: int,
+        base_closed: int,
     ) -> str:
-        """The recommendation with one answer changed, from the rules that read it."""
-        changed = dict(answers)
-        changed[qid] = value
-        open_score, closed_score = scores
-        new_mult = mult
-        touched: tuple[_Rule, ...] = self.by_input.get(qid, ())
-        if qid in self.area_priority:
-            new_mult = self._multipliers(changed)
-            areas = {i for i, q in enumerate(self.area_priority) if q == qid}
-            touched = tuple(r for r in self.rules if r.area in areas)
-        for rule in touched:
-            if rule.side == 0:
-                continue
-            old = effective[rule.index] or 0
-            new = self._effective(rule, rule.raw(changed), new_mult) or 0
-            if rule.side > 0:
-                open_score += new - old
-            else:
-                closed_score += new - old
-        forced = self._forced_open(changed) if qid in self.constraint_answers else None
-        if forced is None:
-            forced = self._forced_open(answers)
-        return self._decide(open_score, closed_score, forced)
+        """The recommendation with ``qid`` set to ``value``; only the touched rules are re-run."""
+        answers = state.answers
+        original = answers[qid]
+        answers[qid] = value
+        try:
+            for rule in touched:
+                if rule.side == 0:
+                    continue
+                raw = rule.raw(answers)
+                if raw is None:
+                    continue
+                weight = round(raw * state.mult[rule.area] * MILLI)
+                if rule.side > 0:
+                    base_open += weight
+                else:
+                    base_closed += weight
+            forced = self._forced_open(answers) if qid in self.constraint_answers else state.forced
+        finally:
+            answers[qid] = original
+        return self._decide(base_open, base_closed, forced)
 
-    def _breakpoints(self, answers: Mapping[str, Any], question: Question) -> list[int]:
+    def _choice_flips(self, state: _State, question: Question) -> list[dict[str, Any]]:
+        qid = question.id
+        touched = self.by_input.get(qid, ())
+        bounds = self._without(state, touched)
+        if self._cannot_flip(state, qid, bounds):
+            return []
+        flips = []
+        for choice in question.choices:
+            if choice == state.answers[qid]:
+                continue
+            rec = self._rescore(state, qid, choice, touched, bounds[0], bounds[1])
+            if rec != state.recommendation:
+                flips.append(_flip(qid, choice, rec, "equals"))
+        return flips
+
+    def _priority_flips(self, state: _State, question: Question) -> list[dict[str, Any]]:
+        """A priority rescales its areas; rule firing does not depend on it."""
+        qid = question.id
+        scaled = self.priority_rules[qid]
+        base_open, base_closed = state.open_score, state.closed_score
+        fired = []
+        for rule in scaled:
+            raw = state.raws[rule.index]
+            if raw is None:
+                continue
+            fired.append((rule.side, raw))
+            if rule.side > 0:
+                base_open -= state.effective[rule.index]
+            else:
+                base_closed -= state.effective[rule.index]
+
+        def scored(multiplier: float) -> tuple[int, int]:
+            open_score, closed_score = base_open, base_closed
+            for side, raw in fired:
+                weight = round(raw * multiplier * MILLI)
+                if side > 0:
+                    open_score += weight
+                else:
+                    closed_score += weight
+            return open_score, closed_score
+
+        least_open, least_closed = scored(self.priority_min)
+        most_open, most_closed = scored(self.priority_max)
+        if (
+            self._decide(least_open, most_closed, state.forced)
+            == self._decide(most_open, least_closed, state.forced)
+            == state.recommendation
+        ):
+            return []
+        flips = []
+        for value, multiplier in self.priority_scale.items():
+            if value == state.answers[qid]:
+                continue
+            rec = self._decide(*scored(multiplier), state.forced)
+            if rec != state.recommendation:
+                flips.append(_flip(qid, value, rec, "equals"))
+        return flips
+
+    def _breakpoints(self, state: _State, question: Question) -> list[int]:
         """Values of an integer question at which some rule's tier can change."""
         points: set[int] = set()
         lo, hi = question.minimum or 0, question.maximum or 0
         for rule in self.by_input.get(question.id, ()):
-            if rule.quantity is None or rule.rule.quantity is None:
+            if rule.rule.quantity is None:
                 continue
             inputs = DERIVED_QUANTITIES[rule.rule.quantity]
-            other = math.prod(int(answers[q]) for q in inputs if q != question.id)
+            other = math.prod(int(state.answers[q]) for q in inputs if q != question.id)
             if other <= 0:
                 continue
             for at_least, _ in rule.tiers:
@@ -177,88 +296,32 @@ class Engine:
                     points.add(point)
         return sorted(points)
 
-    def _flips(
-        self,
-        answers: Mapping[str, Any],
-        effective: list[int | None],
-        mult: list[float],
-        scores: tuple[int, int],
-        current: str,
-    ) -> list[dict[str, Any]]:
-        flips: list[dict[str, Any]] = []
-        for question in questions().values():
-            qid = question.id
-            if question.kind == "choice":
-                for choice in question.choices:
-                    if choice == answers[qid]:
-                        continue
-                    rec = self._rescore(answers, effective, mult, scores, qid, choice)
-                    if rec != current:
-                        flips.append(
-                            {
-                                "question": qid,
-                                "answer": choice,
-                                "recommendation": rec,
-                                "comparison": "equals",
-                            }
-                        )
-            elif question.kind == "integer" and qid in self.area_priority:
-                for value in range(question.minimum or 0, (question.maximum or 0) + 1):
-                    if value == answers[qid]:
-                        continue
-                    rec = self._rescore(answers, effective, mult, scores, qid, value)
-                    if rec != current:
-                        flips.append(
-                            {
-                                "question": qid,
-                                "answer": value,
-                                "recommendation": rec,
-                                "comparison": "equals",
-                            }
-                        )
-            elif question.kind == "integer" and qid in self.by_input:
-                flips.extend(self._threshold_flips(answers, effective, mult, scores, current, question))
-        return flips
-
-    def _threshold_flips(
-        self,
-        answers: Mapping[str, Any],
-        effective: list[int | None],
-        mult: list[float],
-        scores: tuple[int, int],
-        current: str,
-        question: Question,
-    ) -> list[dict[str, Any]]:
+    def _threshold_flips(self, state: _State, question: Question) -> list[dict[str, Any]]:
         """Walk the segments between breakpoints outward from the current value.
 
         Rules are step functions of the quantity, so the recommendation is constant between
         consecutive breakpoints: one evaluation per segment gives exact thresholds.
         """
         qid = question.id
-        value = int(answers[qid])
-        starts = [question.minimum or 0, *self._breakpoints(answers, question)]
+        touched = self.by_input.get(qid, ())
+        bounds = self._without(state, touched)
+        if not touched or self._cannot_flip(state, qid, bounds):
+            return []
+        value = int(state.answers[qid])
+        starts = [question.minimum or 0, *self._breakpoints(state, question)]
         here = max(i for i, s in enumerate(starts) if s <= value)
         flips: list[dict[str, Any]] = []
-        previous = current
+        previous = state.recommendation
         for start in starts[here + 1 :]:
-            rec = self._rescore(answers, effective, mult, scores, qid, start)
+            rec = self._rescore(state, qid, start, touched, bounds[0], bounds[1])
             if rec != previous:
-                flips.append(
-                    {"question": qid, "answer": start, "recommendation": rec, "comparison": "at_least"}
-                )
+                flips.append(_flip(qid, start, rec, "at_least"))
                 previous = rec
-        previous = current
+        previous = state.recommendation
         for i in range(here - 1, -1, -1):
-            rec = self._rescore(answers, effective, mult, scores, qid, starts[i])
+            rec = self._rescore(state, qid, starts[i], touched, bounds[0], bounds[1])
             if rec != previous:
-                flips.append(
-                    {
-                        "question": qid,
-                        "answer": starts[i + 1] - 1,
-                        "recommendation": rec,
-                        "comparison": "at_most",
-                    }
-                )
+                flips.append(_flip(qid, starts[i + 1] - 1, rec, "at_most"))
                 previous = rec
         return flips
 
@@ -270,29 +333,33 @@ class Engine:
 
     def assess_valid(self, answers: Answers) -> Result:
         """Assess answers that already passed ``validate_answers``."""
+        answers = dict(answers)  # flips vary answers in place; never touch the caller's dict
         mult = self._multipliers(answers)
         raws = [rule.raw(answers) for rule in self.rules]
-        effective = [self._effective(rule, raw, mult) for rule, raw in zip(self.rules, raws, strict=True)]
+        effective = [
+            0 if raw is None else round(raw * mult[rule.area] * MILLI)
+            for rule, raw in zip(self.rules, raws, strict=True)
+        ]
         open_score = closed_score = self.prior
-        for rule, eff in zip(self.rules, effective, strict=True):
-            if eff is None:
-                continue
+        for rule, weight in zip(self.rules, effective, strict=True):
             if rule.side > 0:
-                open_score += eff
+                open_score += weight
             elif rule.side < 0:
-                closed_score += eff
+                closed_score += weight
         forced = self._forced_open(answers)
         recommendation = self._decide(open_score, closed_score, forced)
         unforced = self._decide(open_score, closed_score, False)
-        scores = (open_score, closed_score)
-        rationale = self._rationale(answers, effective)
+        state = _State(
+            answers, mult, raws, effective, open_score, closed_score, forced, recommendation
+        )
+        rationale = self._rationale(answers, raws, effective)
         return {
             "recommendation": recommendation,
             "confidence": self._confidence(open_score, closed_score, recommendation),
             "scores": {"open": open_score / MILLI, "closed": closed_score / MILLI},
             "rationale": rationale,
             "cautions": self._cautions(answers, recommendation, unforced),
-            "flips": self._flips(answers, effective, mult, scores, recommendation),
+            "flips": self._flips(state),
             "hybrid_split": (
                 self._hybrid_split(answers, open_score >= closed_score)
                 if recommendation == "hybrid"
@@ -306,15 +373,17 @@ class Engine:
             "tokens_per_month": tokens_per_month(answers),
         }
 
-    def _rationale(self, answers: Answers, effective: list[int | None]) -> list[dict[str, Any]]:
-        entries = []
+    def _rationale(
+        self, answers: Answers, raws: list[float | None], effective: list[int]
+    ) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
         tokens_words = tokens_per_month_words(tokens_per_month(answers))
-        for rule, eff in zip(self.rules, effective, strict=True):
-            if eff is None:
+        for rule, raw, eff in zip(self.rules, raws, effective, strict=True):
+            if raw is None:
                 continue
             spec = rule.rule
             question = spec.question or DERIVED_QUANTITIES[spec.quantity or ""][0]
-            text = spec.explanations.get(answers[question], spec.explanation)
+            text = spec.explanations.get(str(answers[question]), spec.explanation)
             if rule.templated:
                 text = text.format(tokens_per_month=tokens_words)
             entries.append(
@@ -352,16 +421,20 @@ class Engine:
 
     def _constraints(self, answers: Answers) -> list[dict[str, str]]:
         return [
-            {"id": hc.id, "question": hc.question, "answer": str(answers[hc.question]),
-             "explanation": hc.explanation}
+            {
+                "id": hc.id,
+                "question": hc.question,
+                "answer": str(answers[hc.question]),
+                "explanation": hc.explanation,
+            }
             for hc in self.loaded.ruleset.hard_constraints
             if answers[hc.question] in hc.answers
         ]
 
-    def _areas(self, effective: list[int | None], mult: list[float]) -> list[dict[str, Any]]:
+    def _areas(self, effective: list[int], mult: list[float]) -> list[dict[str, Any]]:
         totals = [[0, 0] for _ in AREAS]
         for rule, eff in zip(self.rules, effective, strict=True):
-            if eff is not None and rule.side:
+            if rule.side:
                 totals[rule.area][0 if rule.side > 0 else 1] += eff
         texts = self.loaded.ruleset.areas
         return [
@@ -387,14 +460,16 @@ class Engine:
             "open": sides["open"] or [rs.hybrid.default_open],
             "closed": sides["closed"] or [rs.hybrid.default_closed],
             "fallback": (
-                rs.hybrid.fallback_open_primary if open_primary else rs.hybrid.fallback_closed_primary
+                rs.hybrid.fallback_open_primary
+                if open_primary
+                else rs.hybrid.fallback_closed_primary
             ),
             "routing": rs.hybrid.routing,
         }
 
     def _summary(self, recommendation: str, rationale: list[dict[str, Any]]) -> str:
         def top(side: str) -> str:
-            labels = [e["label"] for e in rationale if e["favours"] == side][:3]
+            labels: list[str] = [e["label"] for e in rationale if e["favours"] == side][:3]
             if len(labels) > 1:
                 return ", ".join(labels[:-1]) + " and " + labels[-1]
             return labels[0] if labels else ""
@@ -402,7 +477,11 @@ class Engine:
         text = self.loaded.ruleset.summaries[recommendation]  # type: ignore[index]
         reasons = {side: top(side) for side in ("open", "closed")}
         if recommendation == "hybrid":
-            parts = [f"{side.capitalize()} is favoured by {reasons[side]}" for side in ("open", "closed") if reasons[side]]
+            parts = [
+                f"{side.capitalize()} is favoured by {reasons[side]}"
+                for side in ("open", "closed")
+                if reasons[side]
+            ]
             return f"{text} {'; '.join(parts)}."
         if reasons[recommendation]:
             text += f" What weighed most: {reasons[recommendation]}."
@@ -410,6 +489,14 @@ class Engine:
         if reasons[other]:
             text += f" Against it: {reasons[other]}."
         return text
+
+
+def _max_raw(rule: Rule, scales: Mapping[str, Mapping[str, float]]) -> float:
+    weights = list((rule.weights or {}).values()) + [t.weight for t in rule.tiers or ()]
+    bound = max(weights, default=0.0)
+    for name in rule.scale_by:
+        bound *= max(scales[name].values(), default=0.0)
+    return bound
 
 
 def compile_ruleset(loaded: LoadedRuleset) -> Engine:
@@ -428,6 +515,7 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
                 tiers=tuple((t.at_least, t.weight) for t in rule.tiers or ()),
                 gates=tuple((g.question, frozenset(g.answers)) for g in rule.when),
                 scales=tuple((name, rs.scales[name]) for name in rule.scale_by),
+                max_raw=_max_raw(rule, rs.scales),
                 templated="{" in rule.explanation
                 or any("{" in text for text in rule.explanations.values()),
             )
@@ -441,6 +529,10 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
             inputs.extend(DERIVED_QUANTITIES[rule_c.rule.quantity])
         for qid in dict.fromkeys(inputs):
             by_input.setdefault(qid, []).append(rule_c)
+    priority_areas: dict[str, set[int]] = {}
+    for area, qid in rs.priorities.areas.items():
+        priority_areas.setdefault(qid, set()).add(AREAS.index(area))
+    scale = {int(k): v for k, v in rs.priorities.scale.items()}
     constraints: dict[str, set[str]] = {}
     for hc in rs.hard_constraints:
         constraints.setdefault(hc.question, set()).update(hc.answers)
@@ -449,7 +541,13 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         rules=tuple(compiled),
         by_input={q: tuple(rs_) for q, rs_ in by_input.items()},
         area_priority=tuple(rs.priorities.areas[a] for a in AREAS),
-        priority_scale={int(k): v for k, v in rs.priorities.scale.items()},
+        priority_scale=scale,
+        priority_rules={
+            q: tuple(r for r in compiled if r.area in areas and r.side)
+            for q, areas in priority_areas.items()
+        },
+        priority_min=min(scale.values()),
+        priority_max=max(scale.values()),
         constraint_answers={q: frozenset(v) for q, v in constraints.items()},
         prior=round(rs.decision.prior * MILLI),
         open_ratio=rs.decision.open_ratio,

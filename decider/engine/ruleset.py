@@ -11,10 +11,18 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .questionnaire import Question, questions
 
@@ -89,11 +97,15 @@ class Rule(_Strict):
             raise ValueError(
                 "a rule has either 'question' with 'weights', or 'quantity' with 'tiers'"
             )
-        if self.tiers is not None:
-            bounds = [t.at_least for t in self.tiers]
-            if not bounds or bounds != sorted(set(bounds)):
-                raise ValueError("tiers must be listed with strictly increasing 'at_least'")
         return self
+
+    @field_validator("tiers")
+    @classmethod
+    def _increasing(cls, tiers: tuple[Tier, ...] | None) -> tuple[Tier, ...] | None:
+        bounds = [t.at_least for t in tiers or ()]
+        if tiers is not None and (not bounds or bounds != sorted(set(bounds))):
+            raise ValueError("tiers must be listed with strictly increasing 'at_least'")
+        return tiers
 
 
 class HardConstraint(_Strict):
@@ -231,7 +243,7 @@ def _check_direction(rule: Rule, path: Path, where: str) -> None:
         question = known[rule.question]
         if question.ordered:
             series = [rule.weights.get(c, 0.0) for c in question.choices]
-            pairs = list(zip(series, series[1:], strict=False))
+            pairs = list(pairwise(series))
             rising = all(a <= b for a, b in pairs)
             falling = all(a >= b for a, b in pairs)
             if (open_side and not rising) or (not open_side and not falling):
@@ -245,7 +257,7 @@ def _check_direction(rule: Rule, path: Path, where: str) -> None:
                 )
     if rule.tiers is not None:
         weights = [t.weight for t in rule.tiers]
-        pairs = list(zip(weights, weights[1:], strict=False))
+        pairs = list(pairwise(weights))
         if (open_side and any(a > b for a, b in pairs)) or (
             not open_side and any(a < b for a, b in pairs)
         ):

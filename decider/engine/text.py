@@ -12,7 +12,10 @@ WIDTH = 88
 
 def _wrap(text: str, indent: str = "  ", bullet: str = "- ") -> list[str]:
     return textwrap.wrap(
-        text, width=WIDTH, initial_indent=indent + bullet, subsequent_indent=indent + " " * len(bullet)
+        text,
+        width=WIDTH,
+        initial_indent=indent + bullet,
+        subsequent_indent=indent + " " * len(bullet),
     )
 
 
@@ -43,11 +46,11 @@ def render_text(result: dict[str, Any], *, title: str | None = None) -> str:
     lines += ["", "Why (strongest reasons first):"]
     for entry in result["rationale"][:8]:
         sign = {"open": "+open  ", "closed": "+closed", "neutral": " neutral"}[entry["favours"]]
-        lines.append(
-            f"  {sign} {entry['weight']:>5.2f}  {entry['area']:<13} {entry['label']}"
-        )
+        lines.append(f"  {sign} {entry['weight']:>5.2f}  {entry['area']:<13} {entry['label']}")
     if len(result["rationale"]) > 8:
-        lines.append(f"  ... and {len(result['rationale']) - 8} smaller reasons (see --format json)")
+        lines.append(
+            f"  ... and {len(result['rationale']) - 8} smaller reasons (see --format json)"
+        )
     if result["hybrid_split"]:
         split = result["hybrid_split"]
         lines += ["", f"Hybrid split ({split['primary']} is primary):"]

@@ -72,7 +72,7 @@ def validate_all(items: list[object], batch: bool) -> list[dict[str, Any]]:
 
 class Command(BaseCommand):
     help = "Assess answers (a JSON object, or an array for a batch) from PATH or - for stdin."
-    requires_system_checks: list[str] = []  # pure computation: no database, no checks
+    requires_system_checks = []  # pure computation: no database, no checks needed
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", help="a JSON file of answers, or - for standard input")
