@@ -10,10 +10,10 @@ PORT ?= 8000
 
 .PHONY: run test lint typecheck check install migrate lock bench clean
 
-$(STAMP): requirements.lock
+$(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Decider needs Python 3.12 or newer on PATH (python3.13, python3.12 or python3)." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -22,10 +22,10 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/python manage.py load_demo
 	@echo ""
-	@echo "Decider is starting on http://$(HOST):$(PORT)/"
-	@echo "No login is needed yet: accounts arrive with the accounts and teams feature."
+	@echo "Decider is starting on http://$(HOST):$(PORT)/ (stop it with Ctrl-C)."
+	@echo "No login is needed: the home page shows the worked examples, assessed live."
+	@echo "Assess your own answers: echo '{\"stage\":\"prototype\"}' | $(BIN)/python manage.py assess - --format text"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -44,10 +44,12 @@ check: lint typecheck test
 bench: install
 	$(BIN)/python bench/engine.py
 
-# Regenerate the lock file after changing pyproject.toml (needs network access to PyPI).
+# Regenerate the lock files after changing pyproject.toml (needs access to PyPI).
+# requirements.lock: what the app needs to run (the Docker image); -dev adds the tools.
 lock: install
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
