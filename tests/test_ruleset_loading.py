@@ -68,7 +68,7 @@ def test_fingerprint_changes_with_the_file(tmp_path: Path) -> None:
         ),
         pytest.param(
             replace_once("{ prototype = 2.5, pilot = 1.0 }", "{ prototype = 1.0, pilot = 2.5 }"),
-            r"rules\[0\] \(id 'stage-early'\)\.weights: an closed-favouring rule on ordered "
+            r"rules\[0\] \(id 'stage-early'\)\.weights: a rule favouring closed on ordered "
             r"question stage must fall",
             id="direction-closed-rule-rises",
         ),
@@ -77,7 +77,7 @@ def test_fingerprint_changes_with_the_file(tmp_path: Path) -> None:
                 "{ production = 0.5, core_product = 1.5 }",
                 "{ production = 1.5, core_product = 0.5 }",
             ),
-            r"rules\[1\] \(id 'stage-core'\)\.weights: an open-favouring rule .* must rise",
+            r"rules\[1\] \(id 'stage-core'\)\.weights: a rule favouring open .* must rise",
             id="direction-open-rule-falls",
         ),
         pytest.param(
@@ -95,7 +95,7 @@ def test_fingerprint_changes_with_the_file(tmp_path: Path) -> None:
                 "[scales.cost_sensitivity]",
                 "[scales.stage]\nprototype = 1.0\n\n[scales.cost_sensitivity]",
             ),
-            r"scales\.stage: scales may only use unordered questions",
+            r"scales\.stage: scales may only use unordered choice questions",
             id="scale-on-ordered-question",
         ),
         pytest.param(
@@ -115,6 +115,23 @@ def test_fingerprint_changes_with_the_file(tmp_path: Path) -> None:
             replace_once('answers = ["air_gapped"]', 'answers = ["none"]'),
             r"hard_constraints\[0\] \(id 'air-gapped'\)\.answers: must select the open end",
             id="constraint-at-closed-end",
+        ),
+        pytest.param(
+            replace_once(
+                "[scales.cost_sensitivity]",
+                '[scales.priority_cost]\n"3" = 1.0\n\n[scales.cost_sensitivity]',
+            ),
+            r"scales\.priority_cost: scales may only use unordered choice questions",
+            id="scale-on-priority",
+        ),
+        pytest.param(
+            replace_once(
+                'label = "customers depending on the feature"',
+                'label = "customers depending on the feature"\n'
+                'when = [{ question = "priority_cost", in = ["3"] }]',
+            ),
+            r"\(id 'stage-core'\)\.when\[0\]: gates may only use choice questions",
+            id="gate-on-priority",
         ),
         pytest.param(
             replace_once('scale_by = ["cost_sensitivity"]', 'scale_by = ["nonexistent"]'),

@@ -31,6 +31,16 @@ MILLI = 1000  # effective weights and scores are integers in thousandths
 Result = dict[str, Any]
 
 
+def _thousandths(weight: float) -> int:
+    """A non-negative weight in whole thousandths, halves rounded up as a reader would.
+
+    The tiny tolerance absorbs binary floating-point noise (0.75 x 1.35 is 1.01249999...), so
+    1.0125 becomes 1.013 and 1.3125 becomes 1.313, exactly as by hand. Rounding is monotone,
+    so it never reverses the order of two weights.
+    """
+    return int(weight * MILLI + 0.5 + 1e-9)
+
+
 def tokens_per_month(answers: Mapping[str, Any]) -> int:
     return int(answers["monthly_requests"]) * int(answers["tokens_per_request"])
 
@@ -168,7 +178,7 @@ class Engine:
         base_open, base_closed = state.open_score, state.closed_score
         most_open = most_closed = 0
         for rule in touched:
-            bound = round(rule.max_raw * state.mult[rule.area] * MILLI)
+            bound = _thousandths(rule.max_raw * state.mult[rule.area])
             if rule.side > 0:
                 base_open -= state.effective[rule.index]
                 most_open += bound
@@ -211,7 +221,7 @@ class Engine:
                 raw = rule.raw(answers)
                 if raw is None:
                     continue
-                weight = round(raw * state.mult[rule.area] * MILLI)
+                weight = _thousandths(raw * state.mult[rule.area])
                 if rule.side > 0:
                     base_open += weight
                 else:
@@ -255,7 +265,7 @@ class Engine:
         def scored(multiplier: float) -> tuple[int, int]:
             open_score, closed_score = base_open, base_closed
             for side, raw in fired:
-                weight = round(raw * multiplier * MILLI)
+                weight = _thousandths(raw * multiplier)
                 if side > 0:
                     open_score += weight
                 else:
@@ -337,7 +347,7 @@ class Engine:
         mult = self._multipliers(answers)
         raws = [rule.raw(answers) for rule in self.rules]
         effective = [
-            0 if raw is None else round(raw * mult[rule.area] * MILLI)
+            0 if raw is None else _thousandths(raw * mult[rule.area])
             for rule, raw in zip(self.rules, raws, strict=True)
         ]
         open_score = closed_score = self.prior
@@ -549,7 +559,7 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         priority_min=min(scale.values()),
         priority_max=max(scale.values()),
         constraint_answers={q: frozenset(v) for q, v in constraints.items()},
-        prior=round(rs.decision.prior * MILLI),
+        prior=_thousandths(rs.decision.prior),
         open_ratio=rs.decision.open_ratio,
         closed_ratio=rs.decision.closed_ratio,
     )

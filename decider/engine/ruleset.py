@@ -251,7 +251,7 @@ def _check_direction(rule: Rule, path: Path, where: str) -> None:
                 raise _fail(
                     path,
                     f"{where}.weights",
-                    f"an {rule.favours}-favouring rule on ordered question {question.id} must "
+                    f"a rule favouring {rule.favours} on ordered question {question.id} must "
                     f"{trend} (or stay level) from {question.choices[0]} to "
                     f"{question.choices[-1]}",
                 )
@@ -264,7 +264,7 @@ def _check_direction(rule: Rule, path: Path, where: str) -> None:
             raise _fail(
                 path,
                 f"{where}.tiers",
-                f"tier weights of an {rule.favours}-favouring rule must "
+                f"tier weights of a rule favouring {rule.favours} must "
                 f"{'rise' if open_side else 'fall'} with the quantity",
             )
     for i, gate in enumerate(rule.when):
@@ -288,8 +288,10 @@ def _check_meaning(rs: Ruleset, path: Path) -> None:
 
     for name, scale in rs.scales.items():
         question = need_question(name, f"scales.{name}")
-        if question.ordered:
-            raise _fail(path, f"scales.{name}", "scales may only use unordered questions")
+        if question.ordered or question.kind != "choice":
+            raise _fail(
+                path, f"scales.{name}", "scales may only use unordered choice questions"
+            )
         _check_answers(question, tuple(scale), path, f"scales.{name}")
     for area, qid in rs.priorities.areas.items():
         question = need_question(qid, f"priorities.areas.{area}")
@@ -326,6 +328,8 @@ def _check_meaning(rs: Ruleset, path: Path) -> None:
             )
         for j, gate in enumerate(rule.when):
             question = need_question(gate.question, f"{where}.when[{j}].question")
+            if question.kind != "choice":
+                raise _fail(path, f"{where}.when[{j}]", "gates may only use choice questions")
             _check_answers(question, gate.answers, path, f"{where}.when[{j}].in")
         for name in rule.scale_by:
             if name not in rs.scales:
