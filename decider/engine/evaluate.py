@@ -27,6 +27,7 @@ from .ruleset import AREAS, DERIVED_QUANTITIES, LoadedRuleset, Rule, default_rul
 from .wording import tokens_per_month_words
 
 MILLI = 1000  # effective weights and scores are integers in thousandths
+_HALF = 0.5 + 1e-9  # round half up, absorbing floating-point noise (see _thousandths)
 
 Result = dict[str, Any]
 
@@ -38,7 +39,7 @@ def _thousandths(weight: float) -> int:
     1.0125 becomes 1.013 and 1.3125 becomes 1.313, exactly as by hand. Rounding is monotone,
     so it never reverses the order of two weights.
     """
-    return int(weight * MILLI + 0.5 + 1e-9)
+    return int(weight * MILLI + _HALF)
 
 
 def tokens_per_month(answers: Mapping[str, Any]) -> int:
@@ -66,6 +67,7 @@ class _Rule:
     scales: tuple[tuple[str, Mapping[str, float]], ...]
     templated: bool
     max_raw: float  # an upper bound of ``raw`` over all answers, for pruning flip searches
+    simple: bool  # a weight table on one question: no gates, no scales, no tiers
 
     def raw(self, answers: Mapping[str, Any]) -> float | None:
         """The weight before priorities, or None when the rule does not apply."""
@@ -232,18 +234,38 @@ class Engine:
         return self._decide(base_open, base_closed, forced)
 
     def _choice_flips(self, state: _State, question: Question) -> list[dict[str, Any]]:
+        """The hot loop of the sensitivity analysis, kept flat on purpose (see bench/engine.py)."""
         qid = question.id
         touched = self.by_input.get(qid, ())
-        bounds = self._without(state, touched)
-        if self._cannot_flip(state, qid, bounds):
+        base_open, base_closed, most_open, most_closed = self._without(state, touched)
+        if self._cannot_flip(state, qid, (base_open, base_closed, most_open, most_closed)):
             return []
+        answers, mult, current = state.answers, state.mult, state.recommendation
+        constrained = qid in self.constraint_answers
+        original = answers[qid]
         flips = []
-        for choice in question.choices:
-            if choice == state.answers[qid]:
-                continue
-            rec = self._rescore(state, qid, choice, touched, bounds[0], bounds[1])
-            if rec != state.recommendation:
-                flips.append(_flip(qid, choice, rec, "equals"))
+        try:
+            for choice in question.choices:
+                if choice == original:
+                    continue
+                answers[qid] = choice
+                open_score, closed_score = base_open, base_closed
+                for rule in touched:
+                    # A simple rule reads only this question: its weight is a table lookup.
+                    raw = rule.weights.get(choice) if rule.simple else rule.raw(answers)  # type: ignore[union-attr]
+                    if not raw:
+                        continue
+                    weight = int(raw * mult[rule.area] * MILLI + _HALF)
+                    if rule.side > 0:
+                        open_score += weight
+                    else:
+                        closed_score += weight
+                forced = self._forced_open(answers) if constrained else state.forced
+                rec = self._decide(open_score, closed_score, forced)
+                if rec != current:
+                    flips.append(_flip(qid, choice, rec, "equals"))
+        finally:
+            answers[qid] = original
         return flips
 
     def _priority_flips(self, state: _State, question: Question) -> list[dict[str, Any]]:
@@ -526,6 +548,7 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
                 gates=tuple((g.question, frozenset(g.answers)) for g in rule.when),
                 scales=tuple((name, rs.scales[name]) for name in rule.scale_by),
                 max_raw=_max_raw(rule, rs.scales),
+                simple=rule.weights is not None and not rule.when and not rule.scale_by,
                 templated="{" in rule.explanation
                 or any("{" in text for text in rule.explanations.values()),
             )
@@ -549,7 +572,8 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
     return Engine(
         loaded=loaded,
         rules=tuple(compiled),
-        by_input={q: tuple(rs_) for q, rs_ in by_input.items()},
+        # Neutral rules never move a score, so the flip searches need not see them.
+        by_input={q: tuple(r for r in rs_ if r.side) for q, rs_ in by_input.items()},
         area_priority=tuple(rs.priorities.areas[a] for a in AREAS),
         priority_scale=scale,
         priority_rules={
