@@ -510,11 +510,14 @@ class Engine:
         reasons = {side: top(side) for side in ("open", "closed")}
         if recommendation == "hybrid":
             parts = [
-                f"{side.capitalize()} is favoured by {reasons[side]}"
+                f"{side} is favoured by {reasons[side]}"
                 for side in ("open", "closed")
                 if reasons[side]
             ]
-            return f"{text} {'; '.join(parts)}."
+            if not parts:
+                return text
+            reasons_text = "; ".join(parts)
+            return f"{text} {reasons_text[0].upper()}{reasons_text[1:]}."
         if reasons[recommendation]:
             text += f" What weighed most: {reasons[recommendation]}."
         other = "closed" if recommendation == "open" else "open"
