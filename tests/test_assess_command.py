@@ -160,6 +160,11 @@ def test_assess_text_format_batch_titles_each_item(tmp_path: Path) -> None:
             id="malformed-json",
         ),
         pytest.param(
+            '{"priority_cost": ' + "9" * 5000 + "}",
+            ["error: input: the JSON holds a number too long to read"],
+            id="huge-number",
+        ),
+        pytest.param(
             '"prototype"',
             ["error: input: expected an answers object or an array of answers objects"],
             id="not-an-object",

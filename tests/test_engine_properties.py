@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decider.engine import AnswersError, assess, questions, validate_answers
+from decider.engine import AnswersError, assess, default_engine, questions, validate_answers
 from decider.engine.questionnaire import Question
 
 QUESTIONS: dict[str, Question] = questions()
@@ -169,6 +169,23 @@ def test_assess_result_is_byte_identical_and_independent_of_key_order(data, draw
     assert first == reordered
 
 
+@MEDIUM
+@given(answers())
+def test_assess_never_changes_the_callers_answers(data):
+    # Arrange
+    given_copy = dict(data)
+    validated = validate_answers(data)
+    validated_copy = dict(validated)
+
+    # Act
+    assess(data)
+    default_engine().assess_valid(validated)
+
+    # Assert
+    assert data == given_copy
+    assert validated == validated_copy
+
+
 # ---------------------------------------------------------------------------- direction
 
 
@@ -272,7 +289,9 @@ def test_flips_for_choice_and_priority_answers_are_sound_and_complete(data):
     result = assess(answers_)
     current = result["recommendation"]
     flips = _equals_flips(result)
-    alternatives = [(q.id, c) for q in CHOICE_QUESTIONS for c in q.choices]
+    alternatives: list[tuple[str, str | int]] = [
+        (q.id, c) for q in CHOICE_QUESTIONS for c in q.choices
+    ]
     alternatives += [
         (q.id, v) for q in PRIORITY_QUESTIONS for v in range(q.minimum or 0, (q.maximum or 0) + 1)
     ]

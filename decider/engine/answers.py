@@ -65,6 +65,8 @@ def _describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return repr(shown)
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "a number too large to show"  # str() refuses ints beyond 4300 digits
     if isinstance(value, int | float):
         return str(value)
     return f"a {type(value).__name__}"

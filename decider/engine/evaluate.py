@@ -126,6 +126,8 @@ class Engine:
     priority_rules: Mapping[str, tuple[_Rule, ...]]  # open/closed rules each priority scales
     priority_min: float
     priority_max: float
+    flip_questions: tuple[Question, ...]  # every question a flip can be about
+    swing: Mapping[str, tuple[int, int]]  # most a question can move (open, closed), thousandths
     constraint_answers: Mapping[str, frozenset[str]]
     prior: int
     open_ratio: float
@@ -164,8 +166,8 @@ class Engine:
     def _flips(self, state: _State) -> list[dict[str, Any]]:
         """Every single-answer change that changes the recommendation, in questionnaire order."""
         flips: list[dict[str, Any]] = []
-        for question in questions().values():
-            if question.kind == "text":
+        for question in self.flip_questions:
+            if not self._may_flip(state, question.id):
                 continue
             if question.id in self.priority_rules:
                 flips.extend(self._priority_flips(state, question))
@@ -174,6 +176,29 @@ class Engine:
             else:
                 flips.extend(self._threshold_flips(state, question))
         return flips
+
+    def _may_flip(self, state: _State, qid: str) -> bool:
+        """A cheap, sound first filter: can any answer to ``qid`` change the recommendation?
+
+        ``swing`` bounds how far one question can move each score whatever the other answers
+        are (every rule it touches at its largest weight and the largest priority). If even that
+        leaves the decision where it is, the question needs no closer look. Most questions of a
+        clear-cut assessment stop here.
+        """
+        if qid in self.constraint_answers:
+            return True
+        if state.forced:
+            return False  # only a constraint question can lift a forced "open"
+        open_swing, closed_swing = self.swing[qid]
+        least_open = state.open_score - open_swing
+        most_open = state.open_score + open_swing
+        least_closed = state.closed_score - closed_swing
+        most_closed = state.closed_score + closed_swing
+        return not (
+            self._decide(least_open, most_closed, False)
+            == self._decide(most_open, least_closed, False)
+            == state.recommendation
+        )
 
     def _without(self, state: _State, touched: tuple[_Rule, ...]) -> tuple[int, int, int, int]:
         """Scores without the touched rules, and the most those rules could add to each side."""
@@ -369,7 +394,7 @@ class Engine:
         mult = self._multipliers(answers)
         raws = [rule.raw(answers) for rule in self.rules]
         effective = [
-            0 if raw is None else _thousandths(raw * mult[rule.area])
+            0 if raw is None else int(raw * mult[rule.area] * MILLI + _HALF)  # _thousandths
             for rule, raw in zip(self.rules, raws, strict=True)
         ]
         open_score = closed_score = self.prior
@@ -572,6 +597,18 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
     constraints: dict[str, set[str]] = {}
     for hc in rs.hard_constraints:
         constraints.setdefault(hc.question, set()).update(hc.answers)
+    priority_max = max(scale.values())
+    priority_rules = {
+        q: tuple(r for r in compiled if r.area in areas and r.side)
+        for q, areas in priority_areas.items()
+    }
+    swing: dict[str, tuple[int, int]] = {}
+    for question in questions().values():
+        rules = priority_rules.get(question.id) or by_input.get(question.id, [])
+        swing[question.id] = (
+            sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side > 0),
+            sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side < 0),
+        )
     return Engine(
         loaded=loaded,
         rules=tuple(compiled),
@@ -579,12 +616,11 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         by_input={q: tuple(r for r in rs_ if r.side) for q, rs_ in by_input.items()},
         area_priority=tuple(rs.priorities.areas[a] for a in AREAS),
         priority_scale=scale,
-        priority_rules={
-            q: tuple(r for r in compiled if r.area in areas and r.side)
-            for q, areas in priority_areas.items()
-        },
+        priority_rules=priority_rules,
         priority_min=min(scale.values()),
-        priority_max=max(scale.values()),
+        priority_max=priority_max,
+        flip_questions=tuple(q for q in questions().values() if q.kind != "text"),
+        swing=swing,
         constraint_answers={q: frozenset(v) for q, v in constraints.items()},
         prior=_thousandths(rs.decision.prior),
         open_ratio=rs.decision.open_ratio,

@@ -289,9 +289,7 @@ def _check_meaning(rs: Ruleset, path: Path) -> None:
     for name, scale in rs.scales.items():
         question = need_question(name, f"scales.{name}")
         if question.ordered or question.kind != "choice":
-            raise _fail(
-                path, f"scales.{name}", "scales may only use unordered choice questions"
-            )
+            raise _fail(path, f"scales.{name}", "scales may only use unordered choice questions")
         _check_answers(question, tuple(scale), path, f"scales.{name}")
     for area, qid in rs.priorities.areas.items():
         question = need_question(qid, f"priorities.areas.{area}")

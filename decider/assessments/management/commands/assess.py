@@ -48,6 +48,8 @@ def parse_items(text: str) -> tuple[list[object], bool]:
         raise InputError(
             [f"input: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
         ) from None
+    except ValueError:  # Python refuses integer literals of more than 4300 digits
+        raise InputError(["input: the JSON holds a number too long to read"]) from None
     if isinstance(data, list):
         return data, True
     if isinstance(data, dict):
@@ -72,7 +74,7 @@ def validate_all(items: list[object], batch: bool) -> list[dict[str, Any]]:
 
 class Command(BaseCommand):
     help = "Assess answers (a JSON object, or an array for a batch) from PATH or - for stdin."
-    requires_system_checks = []  # pure computation: no database, no checks needed
+    requires_system_checks = ()  # pure computation: no database, no checks needed
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", help="a JSON file of answers, or - for standard input")
