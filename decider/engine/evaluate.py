@@ -23,7 +23,7 @@ from typing import Any
 
 from .answers import Answers, validate_answers
 from .questionnaire import Question, questions
-from .ruleset import AREAS, DERIVED_QUANTITIES, LoadedRuleset, Rule, default_ruleset
+from .ruleset import AREAS, DERIVED_QUANTITIES, Advice, LoadedRuleset, Rule, default_ruleset
 from .wording import tokens_per_month_words
 
 MILLI = 1000  # effective weights and scores are integers in thousandths
@@ -91,6 +91,21 @@ class _Rule:
         return weight
 
 
+# Cautions or next steps by recommendation: (gates, text) in ruleset order.
+_AdviceTable = Mapping[str, tuple[tuple[tuple[tuple[str, frozenset[str]], ...], str], ...]]
+
+
+def _advice_table(group: tuple[Advice, ...]) -> _AdviceTable:
+    return {
+        rec: tuple(
+            (tuple((g.question, frozenset(g.answers)) for g in advice.when), advice.text)
+            for advice in group
+            if rec in advice.paths
+        )
+        for rec in ("open", "closed", "hybrid")
+    }
+
+
 @dataclass(slots=True)
 class _State:
     """One assessment's working state, shared by the flip searches."""
@@ -128,6 +143,9 @@ class Engine:
     priority_max: float
     flip_questions: tuple[Question, ...]  # every question a flip can be about
     swing: Mapping[str, tuple[int, int]]  # most a question can move (open, closed), thousandths
+    area_swing: Mapping[str, tuple[tuple[int, float, float, int], ...]]  # (area, open, closed, n)
+    cautions: _AdviceTable
+    next_steps: _AdviceTable
     constraint_answers: Mapping[str, frozenset[str]]
     prior: int
     open_ratio: float
@@ -189,7 +207,14 @@ class Engine:
             return True
         if state.forced:
             return False  # only a constraint question can lift a forced "open"
-        open_swing, closed_swing = self.swing[qid]
+        if qid in self.priority_rules:
+            open_swing, closed_swing = self.swing[qid]
+        else:
+            # With this assessment's priorities; +n covers each rule's rounding up.
+            open_swing = closed_swing = 0
+            for area, open_raw, closed_raw, count in self.area_swing.get(qid, ()):
+                open_swing += int(open_raw * state.mult[area] * MILLI) + count
+                closed_swing += int(closed_raw * state.mult[area] * MILLI) + count
         least_open = state.open_score - open_swing
         most_open = state.open_score + open_swing
         least_closed = state.closed_score - closed_swing
@@ -426,7 +451,7 @@ class Engine:
             "summary": self._summary(recommendation, rationale),
             "constraints": self._constraints(answers),
             "areas": self._areas(effective, mult),
-            "next_steps": self._advice(self.loaded.ruleset.next_steps, answers, recommendation),
+            "next_steps": self._advice(self.next_steps, answers, recommendation),
             "tokens_per_month": tokens_per_month(answers),
         }
 
@@ -458,11 +483,11 @@ class Engine:
         entries.sort(key=lambda e: -e["weight"])  # stable: ties keep ruleset order
         return entries
 
-    def _advice(self, group: Any, answers: Answers, recommendation: str) -> list[str]:
+    def _advice(self, group: _AdviceTable, answers: Answers, recommendation: str) -> list[str]:
         return [
-            a.text
-            for a in group
-            if recommendation in a.paths and all(answers[g.question] in g.answers for g in a.when)
+            text
+            for gates, text in group[recommendation]
+            if all(answers[qid] in allowed for qid, allowed in gates)
         ]
 
     def _cautions(self, answers: Answers, recommendation: str, unforced: str) -> list[str]:
@@ -473,7 +498,7 @@ class Engine:
                 "constraint rules out a hosted model. Expect to invest in the self-hosted side "
                 "and check that the constraint really applies."
             )
-        cautions.extend(self._advice(self.loaded.ruleset.cautions, answers, recommendation))
+        cautions.extend(self._advice(self.cautions, answers, recommendation))
         return cautions
 
     def _constraints(self, answers: Answers) -> list[dict[str, str]]:
@@ -609,6 +634,20 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
             sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side > 0),
             sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side < 0),
         )
+    area_swing: dict[str, tuple[tuple[int, float, float, int], ...]] = {}
+    for qid, rules in by_input.items():
+        parts = []
+        for area in sorted({r.area for r in rules}):
+            in_area = [r for r in rules if r.area == area and r.side]
+            parts.append(
+                (
+                    area,
+                    sum(r.max_raw for r in in_area if r.side > 0),
+                    sum(r.max_raw for r in in_area if r.side < 0),
+                    len(in_area),
+                )
+            )
+        area_swing[qid] = tuple(parts)
     return Engine(
         loaded=loaded,
         rules=tuple(compiled),
@@ -621,6 +660,9 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         priority_max=priority_max,
         flip_questions=tuple(q for q in questions().values() if q.kind != "text"),
         swing=swing,
+        area_swing=area_swing,
+        cautions=_advice_table(rs.cautions),
+        next_steps=_advice_table(rs.next_steps),
         constraint_answers={q: frozenset(v) for q, v in constraints.items()},
         prior=_thousandths(rs.decision.prior),
         open_ratio=rs.decision.open_ratio,
