@@ -636,12 +636,12 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         )
     area_swing: dict[str, tuple[tuple[int, float, float, int], ...]] = {}
     for qid, rules in by_input.items():
-        parts = []
-        for area in sorted({r.area for r in rules}):
-            in_area = [r for r in rules if r.area == area and r.side]
+        parts: list[tuple[int, float, float, int]] = []
+        for area_index in sorted({r.area for r in rules}):
+            in_area = [r for r in rules if r.area == area_index and r.side]
             parts.append(
                 (
-                    area,
+                    area_index,
                     sum(r.max_raw for r in in_area if r.side > 0),
                     sum(r.max_raw for r in in_area if r.side < 0),
                     len(in_area),
