@@ -141,9 +141,9 @@ class Engine:
     priority_rules: Mapping[str, tuple[_Rule, ...]]  # open/closed rules each priority scales
     priority_min: float
     priority_max: float
-    flip_questions: tuple[Question, ...]  # every question a flip can be about
-    swing: Mapping[str, tuple[int, int]]  # most a question can move (open, closed), thousandths
-    area_swing: Mapping[str, tuple[tuple[int, float, float, int], ...]]  # (area, open, closed, n)
+    # Each question a flip can be about, with the most it can move the open and the closed
+    # score (thousandths) and whether it can switch a hard constraint.
+    flip_plan: tuple[tuple[Question, int, int, bool], ...]
     cautions: _AdviceTable
     next_steps: _AdviceTable
     constraint_answers: Mapping[str, frozenset[str]]
@@ -182,11 +182,32 @@ class Engine:
     # ------------------------------------------------------------------ flips
 
     def _flips(self, state: _State) -> list[dict[str, Any]]:
-        """Every single-answer change that changes the recommendation, in questionnaire order."""
+        """Every single-answer change that changes the recommendation, in questionnaire order.
+
+        A cheap, sound filter comes first: ``swing`` bounds how far one question can move each
+        score whatever the other answers are (every rule it touches at its largest weight and
+        the largest priority). If the recommendation survives even that in both directions, the
+        question needs no closer look; most questions of a clear-cut assessment stop there.
+        Only a hard-constraint question can lift a forced "open".
+        """
         flips: list[dict[str, Any]] = []
-        for question in self.flip_questions:
-            if not self._may_flip(state, question.id):
-                continue
+        o, c = state.open_score, state.closed_score
+        ro, rc = self.open_ratio, self.closed_ratio
+        rec = state.recommendation
+        for question, open_swing, closed_swing, constraint in self.flip_plan:
+            if not constraint:
+                if state.forced:
+                    continue
+                if rec == "open":
+                    if o - open_swing >= ro * (c + closed_swing):
+                        continue
+                elif rec == "closed":
+                    if c - closed_swing >= rc * (o + open_swing):
+                        continue
+                elif o + open_swing < ro * (c - closed_swing) and c + closed_swing < rc * (
+                    o - open_swing
+                ):
+                    continue
             if question.id in self.priority_rules:
                 flips.extend(self._priority_flips(state, question))
             elif question.kind == "choice":
@@ -194,36 +215,6 @@ class Engine:
             else:
                 flips.extend(self._threshold_flips(state, question))
         return flips
-
-    def _may_flip(self, state: _State, qid: str) -> bool:
-        """A cheap, sound first filter: can any answer to ``qid`` change the recommendation?
-
-        ``swing`` bounds how far one question can move each score whatever the other answers
-        are (every rule it touches at its largest weight and the largest priority). If even that
-        leaves the decision where it is, the question needs no closer look. Most questions of a
-        clear-cut assessment stop here.
-        """
-        if qid in self.constraint_answers:
-            return True
-        if state.forced:
-            return False  # only a constraint question can lift a forced "open"
-        if qid in self.priority_rules:
-            open_swing, closed_swing = self.swing[qid]
-        else:
-            # With this assessment's priorities; +n covers each rule's rounding up.
-            open_swing = closed_swing = 0
-            for area, open_raw, closed_raw, count in self.area_swing.get(qid, ()):
-                open_swing += int(open_raw * state.mult[area] * MILLI) + count
-                closed_swing += int(closed_raw * state.mult[area] * MILLI) + count
-        least_open = state.open_score - open_swing
-        most_open = state.open_score + open_swing
-        least_closed = state.closed_score - closed_swing
-        most_closed = state.closed_score + closed_swing
-        return not (
-            self._decide(least_open, most_closed, False)
-            == self._decide(most_open, least_closed, False)
-            == state.recommendation
-        )
 
     def _without(self, state: _State, touched: tuple[_Rule, ...]) -> tuple[int, int, int, int]:
         """Scores without the touched rules, and the most those rules could add to each side."""
@@ -627,27 +618,19 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         q: tuple(r for r in compiled if r.area in areas and r.side)
         for q, areas in priority_areas.items()
     }
-    swing: dict[str, tuple[int, int]] = {}
+    flip_plan = []
     for question in questions().values():
+        if question.kind == "text":
+            continue
         rules = priority_rules.get(question.id) or by_input.get(question.id, [])
-        swing[question.id] = (
-            sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side > 0),
-            sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side < 0),
-        )
-    area_swing: dict[str, tuple[tuple[int, float, float, int], ...]] = {}
-    for qid, rules in by_input.items():
-        parts: list[tuple[int, float, float, int]] = []
-        for area_index in sorted({r.area for r in rules}):
-            in_area = [r for r in rules if r.area == area_index and r.side]
-            parts.append(
-                (
-                    area_index,
-                    sum(r.max_raw for r in in_area if r.side > 0),
-                    sum(r.max_raw for r in in_area if r.side < 0),
-                    len(in_area),
-                )
+        flip_plan.append(
+            (
+                question,
+                sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side > 0),
+                sum(_thousandths(r.max_raw * priority_max) for r in rules if r.side < 0),
+                question.id in constraints,
             )
-        area_swing[qid] = tuple(parts)
+        )
     return Engine(
         loaded=loaded,
         rules=tuple(compiled),
@@ -658,9 +641,7 @@ def compile_ruleset(loaded: LoadedRuleset) -> Engine:
         priority_rules=priority_rules,
         priority_min=min(scale.values()),
         priority_max=priority_max,
-        flip_questions=tuple(q for q in questions().values() if q.kind != "text"),
-        swing=swing,
-        area_swing=area_swing,
+        flip_plan=tuple(flip_plan),
         cautions=_advice_table(rs.cautions),
         next_steps=_advice_table(rs.next_steps),
         constraint_answers={q: frozenset(v) for q, v in constraints.items()},
