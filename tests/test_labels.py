@@ -18,7 +18,7 @@ from decider.engine.questionnaire import load_questionnaire, questions
 
 ORIGINAL = LABELS_PATH.read_text(encoding="utf-8")
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "shared/seed/open-vs-closed-ai-models.txt"
-THIN = "\u2009"
+THIN = "\u202f"
 
 
 def write(tmp_path: Path, text: str) -> Path:

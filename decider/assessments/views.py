@@ -1,31 +1,325 @@
-"""Views of the assessments app."""
+"""Views of the assessments app: home, the questionnaire steps, autosave, review and report.
+
+Thin by design: parse the request, call ``services``, render. Every view that takes an
+assessment id goes through ``get_assessment_for_request``, which answers 404 for anything this
+browser does not own.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from typing import Any
+from uuid import UUID
 
-from decider.engine import default_engine, validate_answers
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
 from decider.engine.examples import examples
+from decider.engine.labels import labels
 from decider.engine.ruleset import AREAS
+
+from . import presenters, services
+from .models import Assessment
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (typed for mypy)."""
+
+    htmx: HtmxDetails
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """What Decider does, how it weighs a decision, and the worked examples with live results."""
+    """What Decider does, the visitor's recent assessments, and the worked examples."""
     engine = default_engine()
     ruleset = engine.loaded.ruleset
     worked = [
         {"example": example, "result": engine.assess_valid(validate_answers(example["answers"]))}
         for example in examples()
     ]
+    recent = services.recent_assessments(visitor=services.visitor_token(request, create=False))
     return render(
         request,
         "assessments/home.html",
         {
             "areas": [ruleset.areas[a] for a in AREAS],
             "worked": worked,
+            "recent": recent,
             "ruleset": engine.loaded,
         },
     )
+
+
+@require_POST
+def assessment_new(request: HttpRequest) -> HttpResponse:
+    """Start an assessment: empty, or filled in from a worked example (``example`` slug)."""
+    visitor = services.visitor_token(request, create=True)
+    assert visitor is not None
+    slug = request.POST.get("example", "")
+    answers = None
+    if slug:
+        match = [e for e in examples() if e["slug"] == slug]
+        if not match:
+            return HttpResponseBadRequest("Unknown example.")
+        answers = match[0]["answers"]
+    assessment = services.start_assessment(visitor=visitor, answers=answers)
+    if answers is not None:
+        return redirect("assessment_report", assessment_id=assessment.id)
+    return redirect("assessment_step", assessment_id=assessment.id, step=services.steps()[0])
+
+
+@require_GET
+def assessment_resume(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """The assessment's own URL: back to the step where the user left off."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    return redirect(_step_url(assessment, assessment.current_step))
+
+
+def _step_url(assessment: Assessment, step: str) -> str:
+    if step == services.REVIEW_STEP:
+        return reverse("assessment_review", kwargs={"assessment_id": assessment.id})
+    return reverse("assessment_step", kwargs={"assessment_id": assessment.id, "step": step})
+
+
+def _step_context(
+    assessment: Assessment,
+    step: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    order = services.steps()
+    index = order.index(step)
+    shown = {**assessment.answers, **(values or {})}
+    errors = errors or {}
+    return {
+        "assessment": assessment,
+        "step": step,
+        "section": labels().sections[step],
+        "step_number": index + 1,
+        "step_count": len(order),
+        "previous_step": order[index - 1] if index > 0 else None,
+        "next_step": order[index + 1],
+        "steps": presenters.step_links(step, assessment.answered),
+        "progress": presenters.progress(assessment.answered),
+        "questions": [
+            presenters.question_view(q, shown[q.id], errors.get(q.id, ""))
+            for q in services.section_questions(step)
+        ],
+        "tokens_words": presenters.tokens_words(assessment.answers),
+        "errors": errors,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> HttpResponse:
+    """One section of the questionnaire. POST saves the whole section (or nothing) and moves on.
+
+    This is the no-JavaScript path and the "Next" button; with JavaScript every change has
+    already been autosaved, and the POST simply confirms the same values.
+    """
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    if step not in services.steps() or step == services.REVIEW_STEP:
+        return redirect(_step_url(assessment, services.REVIEW_STEP))
+    if request.method == "GET":
+        services.remember_step(assessment=assessment, step=step)
+        return render(request, "assessments/step.html", _step_context(assessment, step))
+
+    ids = [q.id for q in services.section_questions(step)]
+    changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    if not field_errors:
+        try:
+            services.apply_answers(assessment=assessment, changes=changes)
+        except AnswersError as exc:
+            field_errors = exc.errors
+    if field_errors:
+        submitted = {qid: request.POST[qid] for qid in ids if qid in request.POST}
+        context = _step_context(
+            assessment,
+            step,
+            values=submitted,
+            errors={e.field: presenters.error_text(e) for e in field_errors},
+        )
+        return render(request, "assessments/step.html", context, status=422)
+    target = request.POST.get("go", "next")
+    order = services.steps()
+    if target == "next":
+        target = order[order.index(step) + 1]
+    elif target == "back":
+        target = order[max(order.index(step) - 1, 0)]
+    elif target not in order:
+        target = step
+    services.remember_step(assessment=assessment, step=target)
+    return redirect(_step_url(assessment, target))
+
+
+@require_POST
+def assessment_answer(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Autosave one answer (htmx). Returns out-of-band fragments: feedback, progress, status."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    known = questions()
+    given = [qid for qid in request.POST if qid in known]
+    if len(given) != 1:
+        return HttpResponseBadRequest("Send exactly one answer.")
+    qid = given[0]
+    error = ""
+    try:
+        changes, field_errors = services.parse_changes(request.POST, allowed=[qid])
+        if field_errors:
+            raise AnswersError(field_errors)
+        services.apply_answers(assessment=assessment, changes=changes)
+    except AnswersError as exc:
+        error = " ".join(presenters.error_text(e) for e in exc.errors if e.field in (qid, ""))
+    context = {
+        "assessment": assessment,
+        "question": presenters.question_view(known[qid], assessment.answers[qid], error),
+        "progress": presenters.progress(assessment.answered),
+        "steps": presenters.step_links(assessment.current_step, assessment.answered),
+        "tokens_words": presenters.tokens_words(assessment.answers),
+        "saved_at": timezone.localtime(),
+        "error": error,
+        "volume": qid in ("monthly_requests", "tokens_per_request"),
+    }
+    return render(request, "assessments/step.html#autosave", context, status=422 if error else 200)
+
+
+@require_GET
+def assessment_review(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Every answer on one page, each with a way back to change it."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    services.remember_step(assessment=assessment, step=services.REVIEW_STEP)
+    answered = set(assessment.answered)
+    sections = []
+    for section in services.steps()[:-1]:
+        sections.append(
+            {
+                "id": section,
+                "title": labels().sections[section].title,
+                "rows": [
+                    {
+                        "id": q.id,
+                        "label": labels().question(q.id).label,
+                        "answer": presenters.answer_words(q.id, assessment.answers[q.id])
+                        or "(none)",
+                        "default": q.id not in answered,
+                    }
+                    for q in services.section_questions(section)
+                ],
+            }
+        )
+    order = services.steps()
+    return render(
+        request,
+        "assessments/review.html",
+        {
+            "assessment": assessment,
+            "step": services.REVIEW_STEP,
+            "sections": sections,
+            "steps": presenters.step_links(services.REVIEW_STEP, assessment.answered),
+            "progress": presenters.progress(assessment.answered),
+            "previous_step": order[-2],
+            "step_number": len(order),
+            "step_count": len(order),
+        },
+    )
+
+
+def _report_context(
+    assessment: Assessment,
+    answers: dict[str, Any],
+    *,
+    what_if: bool = False,
+    form_values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    result = services.assess_answers(answers)
+    changed = [
+        {
+            "label": labels().question(qid).label,
+            "was": presenters.answer_words(qid, assessment.answers[qid]),
+            "now": presenters.answer_words(qid, answers[qid]),
+        }
+        for qid in questions()
+        if answers[qid] != assessment.answers[qid]
+    ]
+    shown = {**answers, **(form_values or {})}
+    errors = errors or {}
+    known = questions()
+    return {
+        "error_questions": [
+            presenters.question_view(known[qid], shown.get(qid), message)
+            for qid, message in errors.items()
+            if qid in known
+        ],
+        "assessment": assessment,
+        "result": result,
+        "rec_words": presenters.REC_WORDS[result["recommendation"]],
+        "confidence_pct": round(result["confidence"] * 100),
+        "confidence_words": presenters.confidence_words(result["confidence"]),
+        "chart": presenters.area_chart(result),
+        "groups": presenters.rationale_by_area(result),
+        "flips": [presenters.flip_sentence(f, answers) for f in result["flips"]],
+        "tokens_words": presenters.tokens_words(answers),
+        "what_if": what_if,
+        "changed": changed,
+        "errors": errors,
+        "form_sections": [
+            {
+                "title": labels().sections[section].title,
+                "questions": [
+                    presenters.question_view(q, shown[q.id], errors.get(q.id, ""))
+                    for q in services.section_questions(section)
+                    if q.kind != "text"
+                ],
+            }
+            for section in services.steps()[:-1]
+        ],
+        "assessed_at": timezone.localtime(),
+        "rec_labels": presenters.REC_WORDS,
+    }
+
+
+@require_GET
+def assessment_report(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """The recommendation, why, what to watch, what would change it, and what-if."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    return render(
+        request, "assessments/report.html", _report_context(assessment, assessment.answers)
+    )
+
+
+@require_POST
+def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Recompute the report for changed answers without saving; or save them when asked."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    ids = [qid for qid, q in questions().items() if q.kind != "text"]
+    changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    answers = dict(assessment.answers)
+    if not field_errors:
+        try:
+            answers = validate_answers({**assessment.answers, **changes})
+        except AnswersError as exc:
+            field_errors = exc.errors
+    errors = {e.field: presenters.error_text(e) for e in field_errors}
+    if not errors and request.POST.get("action") == "save":
+        services.apply_answers(assessment=assessment, changes=changes)
+        url = reverse("assessment_report", kwargs={"assessment_id": assessment.id})
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = _report_context(
+        assessment,
+        answers,
+        what_if=True,
+        form_values={qid: request.POST[qid] for qid in errors if qid in request.POST},
+        errors=errors,
+    )
+    context["oob"] = bool(request.htmx)
+    template = "assessments/report.html#report_body" if request.htmx else "assessments/report.html"
+    return render(request, template, context, status=422 if errors else 200)
+
+
+__all__ = ["FieldError"]

@@ -25,6 +25,7 @@ class FieldError:
 
     field: str
     message: str
+    given: str = ""  # the refused value as shown to people, e.g. "'abc'" or "true"
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
@@ -81,7 +82,7 @@ def _message(error: Any, known: dict[str, Question]) -> FieldError:
         return FieldError(field, "is not a question of this questionnaire (unknown question id)")
     if question is None:
         return FieldError(field, str(error["msg"]))
-    return FieldError(field, f"{given} is not allowed; expected {question.allowed()}")
+    return FieldError(field, f"{given} is not allowed; expected {question.allowed()}", given)
 
 
 def validate_answers(data: object) -> Answers:

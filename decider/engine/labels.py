@@ -22,7 +22,7 @@ LABELS_PATH = Path(__file__).with_name("labels.toml")
 
 SCALE_KEYS = ("1", "2", "3", "4", "5")
 PRIORITY_PREFIX = "priority_"
-THIN_SPACE = "\u2009"
+THIN_SPACE = "\u202f"  # narrow no-break space: a number never wraps inside
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 
