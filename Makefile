@@ -29,7 +29,14 @@ run: migrate
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The browser tests drive Debian's Chromium (never a downloaded browser). As root on Debian the
+# package is installed when missing; elsewhere install it yourself or the browser tests skip
+# (in CI, where CI=true, they fail instead).
 test: install
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -43,6 +50,7 @@ check: lint typecheck test
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/pages.py
 
 # Regenerate the lock files after changing pyproject.toml (needs access to PyPI).
 # requirements.lock: what the app needs to run (the Docker image); -dev adds the tools.
