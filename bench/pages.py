@@ -64,11 +64,11 @@ def main() -> None:
     created = client.post("/assessments/new/")
     base = created["Location"].rsplit("/", 2)[0]  # /a/<id>
     answer_url = f"{base}/answer/"
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx = {"HX-Request": "true"}
 
     # Warm up templates, the engine and the database connection.
     for _ in range(20):
-        client.post(answer_url, {"stage": "pilot"}, **htmx)
+        client.post(answer_url, {"stage": "pilot"}, headers=htmx)
         client.get(f"{base}/report/")
 
     db = settings.DATABASES["default"]
@@ -77,33 +77,37 @@ def main() -> None:
     measure(
         "autosave, choice answer",
         count,
-        lambda i: client.post(answer_url, {"stage": stages[i % 4]}, **htmx).status_code,
+        lambda i: client.post(answer_url, {"stage": stages[i % 4]}, headers=htmx).status_code,
     )
     measure(
         "autosave, volume answer",
         count,
-        lambda i: client.post(
-            answer_url, {"monthly_requests": str(100_000 + i)}, **htmx
-        ).status_code,
+        lambda i: (
+            client.post(
+                answer_url, {"monthly_requests": str(100_000 + i)}, headers=htmx
+            ).status_code
+        ),
     )
     measure(
         "no-JS step save (9 answers)",
         count,
-        lambda i: client.post(
-            f"{base}/workload/",
-            {
-                "use_case": f"Bench {i}",
-                "stage": stages[i % 4],
-                "task_kind": "document_qa",
-                "capability_need": "strong",
-                "monthly_requests": "250000",
-                "tokens_per_request": "1500",
-                "usage_pattern": "steady",
-                "latency_need": "interactive",
-                "time_to_market": "months",
-                "go": "next",
-            },
-        ).status_code,
+        lambda i: (
+            client.post(
+                f"{base}/workload/",
+                {
+                    "use_case": f"Bench {i}",
+                    "stage": stages[i % 4],
+                    "task_kind": "document_qa",
+                    "capability_need": "strong",
+                    "monthly_requests": "250000",
+                    "tokens_per_request": "1500",
+                    "usage_pattern": "steady",
+                    "latency_need": "interactive",
+                    "time_to_market": "months",
+                    "go": "next",
+                },
+            ).status_code
+        ),
     )
     measure("step page (GET)", count, lambda i: client.get(f"{base}/workload/").status_code)
     measure("review page (GET)", count, lambda i: client.get(f"{base}/review/").status_code)
@@ -111,12 +115,14 @@ def main() -> None:
     measure(
         "what-if update (htmx)",
         count,
-        lambda i: client.post(
-            f"{base}/report/what-if/", {"skill_infrastructure": "strong"}, **htmx
-        ).status_code,
+        lambda i: (
+            client.post(
+                f"{base}/report/what-if/", {"skill_infrastructure": "strong"}, headers=htmx
+            ).status_code
+        ),
     )
     with CaptureQueriesContext(connection) as queries:
-        client.post(answer_url, {"stage": "pilot"}, **htmx)
+        client.post(answer_url, {"stage": "pilot"}, headers=htmx)
     print(f"  queries per autosave: {len(queries)}")
 
 

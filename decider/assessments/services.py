@@ -74,13 +74,13 @@ def coerce_value(question: Question, raw: str) -> str | int:
     if question.kind == "integer":
         text = raw.strip().translate(_SEPARATORS)
         if not _WHOLE_NUMBER.fullmatch(text):
-            shown = raw.strip() or "an empty value"
+            shown = repr(raw.strip()) if raw.strip() else "an empty value"
             raise AnswersError(
                 [
                     FieldError(
                         question.id,
-                        f"{shown!r} is not allowed; expected {question.allowed()}",
-                        repr(shown),
+                        f"{shown} is not allowed; expected {question.allowed()}",
+                        shown,
                     )
                 ]
             )
@@ -131,19 +131,22 @@ def start_assessment(*, visitor: str, answers: Mapping[str, Any] | None = None) 
 def apply_answers(*, assessment: Assessment, changes: Mapping[str, str | int]) -> Result:
     """Validate the changed answers together with the rest and save them all, or none.
 
-    Raises ``AnswersError`` (naming each bad field) without touching the database. Returns the
-    result of the saved answers.
+    The row is re-read under a lock and the changes merged onto what is stored *now*, so two
+    saves arriving together (an autosave on blur and a click, or two tabs) both keep their
+    answer. Raises ``AnswersError`` (naming each bad field) without touching the database.
+    Returns the result of the saved answers and refreshes ``assessment`` in place.
     """
-    complete = validate_answers({**assessment.answers, **changes})
-    result = default_engine().assess_valid(complete)
     with transaction.atomic():
-        assessment.answers = complete
-        assessment.answered = _ordered([*assessment.answered, *changes])
-        assessment.ruleset_version = result["ruleset"]["version"]
-        assessment.recommendation = result["recommendation"]
-        assessment.confidence = result["confidence"]
-        assessment.revision += 1
-        assessment.save(
+        current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        complete = validate_answers({**current.answers, **changes})
+        result = default_engine().assess_valid(complete)
+        current.answers = complete
+        current.answered = _ordered([*current.answered, *changes])
+        current.ruleset_version = result["ruleset"]["version"]
+        current.recommendation = result["recommendation"]
+        current.confidence = result["confidence"]
+        current.revision += 1
+        current.save(
             update_fields=[
                 "answers",
                 "answered",
@@ -154,7 +157,30 @@ def apply_answers(*, assessment: Assessment, changes: Mapping[str, str | int]) -
                 "updated_at",
             ]
         )
+    for name in (
+        "answers",
+        "answered",
+        "ruleset_version",
+        "recommendation",
+        "confidence",
+        "revision",
+        "updated_at",
+        "current_step",
+    ):
+        setattr(assessment, name, getattr(current, name))
     return result
+
+
+def check_answers(
+    *, base: Mapping[str, Any], changes: Mapping[str, str | int], errors: list[FieldError]
+) -> list[FieldError]:
+    """Every problem at once: the parse errors so far plus what validation finds in the rest."""
+    failed = {e.field for e in errors}
+    try:
+        validate_answers({**base, **changes})
+    except AnswersError as exc:
+        return errors + [e for e in exc.errors if e.field not in failed]
+    return errors
 
 
 def remember_step(*, assessment: Assessment, step: str) -> None:

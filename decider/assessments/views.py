@@ -132,10 +132,13 @@ def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> Htt
 
     ids = [q.id for q in services.section_questions(step)]
     changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    field_errors = services.check_answers(
+        base=assessment.answers, changes=changes, errors=field_errors
+    )
     if not field_errors:
         try:
             services.apply_answers(assessment=assessment, changes=changes)
-        except AnswersError as exc:
+        except AnswersError as exc:  # answers changed meanwhile and no longer fit
             field_errors = exc.errors
     if field_errors:
         submitted = {qid: request.POST[qid] for qid in ids if qid in request.POST}
@@ -299,15 +302,17 @@ def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpRes
     assessment = services.get_assessment_for_request(request, assessment_id)
     ids = [qid for qid, q in questions().items() if q.kind != "text"]
     changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    field_errors = services.check_answers(
+        base=assessment.answers, changes=changes, errors=field_errors
+    )
     answers = dict(assessment.answers)
     if not field_errors:
-        try:
-            answers = validate_answers({**assessment.answers, **changes})
-        except AnswersError as exc:
-            field_errors = exc.errors
+        answers = validate_answers({**assessment.answers, **changes})
     errors = {e.field: presenters.error_text(e) for e in field_errors}
     if not errors and request.POST.get("action") == "save":
-        services.apply_answers(assessment=assessment, changes=changes)
+        # Only what differs counts as the user's answer; the rest keeps its status.
+        changed = {k: v for k, v in changes.items() if assessment.answers.get(k) != v}
+        services.apply_answers(assessment=assessment, changes=changed)
         url = reverse("assessment_report", kwargs={"assessment_id": assessment.id})
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = _report_context(
