@@ -22,9 +22,11 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
+	$(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "Decider is starting on http://$(HOST):$(PORT)/ (stop it with Ctrl-C)."
-	@echo "No login is needed: the home page shows the worked examples, assessed live."
+	@echo "Sign in as demo@decider.test with password try-decider-demo to see the demo team,"
+	@echo "or start an assessment without an account from the home page."
 	@echo "Assess your own answers: echo '{\"stage\":\"prototype\"}' | $(BIN)/python manage.py assess - --format text"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

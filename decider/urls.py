@@ -1,12 +1,14 @@
 """URL map of the whole site."""
 
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import include, path
 from django.views.generic.base import RedirectView
 
-from decider.assessments import views
+from decider.assessments import compare_views, views
 
 urlpatterns = [
+    path("", include("decider.accounts.urls")),
+    path("", include("decider.sharing.urls")),
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("assessments/new/", views.assessment_new, name="assessment_new"),
@@ -19,5 +21,14 @@ urlpatterns = [
         views.assessment_what_if,
         name="assessment_what_if",
     ),
+    path("teams/<slug:slug>/assessments/", views.team_assessments, name="team_assessments"),
+    path("compare/", compare_views.compare, name="compare"),
+    path("a/<uuid:assessment_id>/details/", views.assessment_details, name="assessment_details"),
+    path(
+        "a/<uuid:assessment_id>/duplicate/", views.assessment_duplicate, name="assessment_duplicate"
+    ),
+    path("a/<uuid:assessment_id>/archive/", views.assessment_archive, name="assessment_archive"),
+    path("a/<uuid:assessment_id>/delete/", views.assessment_delete, name="assessment_delete"),
+    path("a/<uuid:assessment_id>/history/", views.assessment_history, name="assessment_history"),
     path("a/<uuid:assessment_id>/<slug:step>/", views.assessment_step, name="assessment_step"),
 ]

@@ -68,8 +68,8 @@ def test_step_post_queries_are_fixed(
     owner: Client, assessment: Assessment, django_assert_num_queries: Any
 ) -> None:
     # session, assessment, then the answers in a savepoint (savepoint, locked re-read,
-    # update, release), then the new current step
-    with django_assert_num_queries(7):
+    # update, latest revision, new or folded revision, release), then the new current step
+    with django_assert_num_queries(9):
         response = owner.post(
             f"/a/{assessment.id}/workload/", {"stage": "core_product", "go": "next"}
         )
@@ -103,8 +103,9 @@ def test_report_queries_are_fixed(
 def test_autosave_queries_are_fixed(
     owner: Client, assessment: Assessment, django_assert_num_queries: Any
 ) -> None:
-    # session, assessment, the answers in a savepoint (savepoint, locked re-read, update, release)
-    with django_assert_num_queries(6):
+    # session, assessment, the answers in a savepoint (savepoint, locked re-read, update,
+    # latest revision, new or folded revision, release)
+    with django_assert_num_queries(8):
         response = owner.post(
             f"/a/{assessment.id}/answer/", {"stage": "core_product"}, headers=HTMX
         )
@@ -119,7 +120,7 @@ def test_what_if_queries_are_fixed(
     url = f"/a/{assessment.id}/report/what-if/"
     with django_assert_num_queries(2):  # session, assessment: nothing is written
         preview = owner.post(url, {"gpu_access": "owned_hardware"}, headers=HTMX)
-    with django_assert_num_queries(6):  # and the answers in a savepoint (4)
+    with django_assert_num_queries(8):  # and the answers in a savepoint (6)
         save = owner.post(url, {"gpu_access": "owned_hardware", "action": "save"}, headers=HTMX)
 
     assert (preview.status_code, save.status_code) == (200, 200)

@@ -467,13 +467,17 @@ def test_autosave_saves_one_answer_and_answers_with_out_of_band_fragments(
     assert row.revision == assessment.revision + 1
     fragments = Page(response).top_level()
     assert [f.get("id") for f in fragments] == [
+        "base-stage",
         "feedback-stage",
         "save-status",
         "progress",
         *count_ids(),
     ]
-    assert {f.get("hx-swap-oob") for f in fragments} == {"innerHTML"}
+    # The base value the next save is checked against is replaced whole; the rest in place.
+    assert {f.get("id"): f.get("hx-swap-oob") for f in fragments}["base-stage"] == "true"
+    assert {f.get("hx-swap-oob") for f in fragments[1:]} == {"innerHTML"}
     by_id = {f.get("id"): f for f in fragments}
+    assert by_id["base-stage"].get("value") == "production"
     assert text_of(by_id["feedback-stage"]) == ""
     assert text_of(by_id["save-status"]).startswith("All changes saved at ")
     total = len(questions())

@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    SUPERSEDED = "superseded", "Superseded"
 
 
 class Assessment(models.Model):
@@ -20,6 +28,20 @@ class Assessment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visitor = models.CharField(max_length=64, db_index=True)
+    # Set once the work belongs to someone signed in: the team decides who may see and edit it.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="assessments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    name = models.CharField("title", max_length=120, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    archived_at = models.DateTimeField(null=True, blank=True)
     answers: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
     answered: models.JSONField[list[str]] = models.JSONField(default=list)
     current_step = models.CharField(max_length=20, default="workload")
@@ -39,8 +61,44 @@ class Assessment(models.Model):
 
     @property
     def title(self) -> str:
+        if self.name:
+            return self.name
         text = str(self.answers.get("use_case") or "").strip()
         if not text:
             return "Untitled assessment"
         first_line = text.splitlines()[0]
         return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "..."
+
+
+class Revision(models.Model):
+    """The answers and result as one save left them: the history, and what comparisons use.
+
+    Quick successive saves by the same person (autosave, one answer at a time) are folded into
+    one revision, so the history reads as sessions of work rather than keystrokes.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    answers: models.JSONField[dict[str, Any]] = models.JSONField()
+    changed: models.JSONField[list[str]] = models.JSONField(default=list)
+    ruleset_version = models.CharField(max_length=40)
+    recommendation = models.CharField(max_length=10)
+    confidence = models.FloatField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-number",)
+        constraints = (
+            models.UniqueConstraint(fields=("assessment", "number"), name="one_revision_number"),
+        )
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of {self.assessment_id}"

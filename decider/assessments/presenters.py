@@ -34,6 +34,8 @@ class QuestionView:
     value: Any
     choices: list[ChoiceView] = field(default_factory=list)
     error: str = ""
+    base: Any = None  # the saved value the page started from, for conflict detection
+    conflict: dict[str, Any] | None = None  # someone else's value and ours, when they clash
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
@@ -47,9 +49,12 @@ class QuestionView:
         return self.id in ("monthly_requests", "tokens_per_request")
 
 
-def question_view(question: Question, value: Any, error: str = "") -> QuestionView:
+def question_view(
+    question: Question, value: Any, error: str = "", *, base: Any = None
+) -> QuestionView:
     wording = labels().question(question.id)
     view = QuestionView(
+        base=value if base is None else base,
         id=question.id,
         kind=question.kind,
         label=wording.label,
@@ -248,3 +253,18 @@ def confidence_words(confidence: float) -> str:
 
 
 __all__ = ["approx_number"]
+
+
+def conflict_view(question: Question, theirs: Any, mine: Any) -> QuestionView:
+    """The question showing the other person's saved value, with a way to apply ours."""
+    import json
+
+    view = question_view(question, theirs, base=theirs)
+    view.conflict = {
+        "theirs": answer_words(question.id, theirs) or "(empty)",
+        "mine": answer_words(question.id, mine) or "(empty)",
+        "use_mine": json.dumps(
+            {question.id: str(mine), f"base:{question.id}": str(theirs), "resolved": "1"}
+        ),
+    }
+    return view

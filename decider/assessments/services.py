@@ -9,16 +9,23 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
+from decider.accounts.models import Membership
 from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
 from decider.engine.evaluate import Result
 from decider.engine.questionnaire import Question, load_questionnaire
 
-from .models import Assessment
+from .models import Assessment, Revision
+
+# Saves by the same person within this many seconds of the last revision join that revision.
+REVISION_FOLD_SECONDS = 600
 
 VISITOR_KEY = "decider_visitor"
 REVIEW_STEP = "review"
@@ -48,21 +55,61 @@ def visitor_token(request: HttpRequest, *, create: bool) -> str | None:
     return token
 
 
-def get_assessment_for_request(request: HttpRequest, assessment_id: Any) -> Assessment:
-    """The assessment if this browser owns it, else 404: others' ids are not even confirmed."""
-    token = visitor_token(request, create=False)
-    if token is None:
-        raise Http404("No such assessment")
+class SignInRequired(Exception):
+    """The assessment belongs to a team and nobody is signed in (or the login expired)."""
+
+
+def get_assessment_for_request(
+    request: HttpRequest, assessment_id: Any, *, write: bool = False
+) -> Assessment:
+    """The one access check for assessments: 404 when not yours, 403 when yours to read only.
+
+    Work started before signing in belongs to the browser that started it (its visitor
+    token). Team work needs a signed-in member of the team; editing needs an owner or editor.
+    Outsiders get 404, so an id reveals nothing about whether it exists.
+    """
     try:
-        return Assessment.objects.get(id=assessment_id, visitor=token)
-    except (Assessment.DoesNotExist, ValueError):
+        assessment = Assessment.objects.select_related("team").get(id=assessment_id)
+    except (Assessment.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such assessment") from None
+    if assessment.team_id is None:
+        token = visitor_token(request, create=False)
+        if token is None or assessment.visitor != token:
+            raise Http404("No such assessment")
+        return assessment
+    user = request.user
+    if not user.is_authenticated:
+        raise SignInRequired
+    member = Membership.objects.filter(team_id=assessment.team_id, user=user).first()
+    if member is None:
+        raise Http404("No such assessment")
+    if write and not member.can_edit:
+        raise PermissionDenied("Viewers can read this team's assessments but not change them.")
+    assessment.membership = member  # type: ignore[attr-defined]
+    return assessment
 
 
-def recent_assessments(*, visitor: str | None, limit: int = 10) -> list[Assessment]:
-    if visitor is None:
-        return []
-    return list(Assessment.objects.filter(visitor=visitor).order_by("-updated_at")[:limit])
+def attach_visitor_assessments(*, visitor: str, user: Any) -> int:
+    """Move work this browser started before signing in into the user's personal space."""
+    from decider.accounts.services import personal_team
+
+    return Assessment.objects.filter(visitor=visitor, team__isnull=True).update(
+        team=personal_team(user), author=user
+    )
+
+
+def recent_assessments(*, request: HttpRequest, limit: int = 10) -> list[Assessment]:
+    """This browser's work before signing in, or the signed-in user's latest team work."""
+    if request.user.is_authenticated:
+        query = Assessment.objects.filter(
+            team__memberships__user=request.user, archived_at__isnull=True
+        )
+    else:
+        visitor = visitor_token(request, create=False)
+        if visitor is None:
+            return []
+        query = Assessment.objects.filter(visitor=visitor, team__isnull=True)
+    return list(query.select_related("team").order_by("-updated_at")[:limit])
 
 
 def coerce_value(question: Question, raw: str) -> str | int:
@@ -112,33 +159,122 @@ def _ordered(ids: Iterable[str]) -> list[str]:
     return [qid for qid in questions() if qid in wanted]
 
 
-def start_assessment(*, visitor: str, answers: Mapping[str, Any] | None = None) -> Assessment:
-    """Create an assessment with default answers, or with the given ones (an example)."""
+def start_assessment(
+    *,
+    visitor: str,
+    answers: Mapping[str, Any] | None = None,
+    team: Any = None,
+    author: Any = None,
+    name: str = "",
+) -> Assessment:
+    """Create an assessment with default answers, or with the given ones (an example).
+
+    Without a team it belongs to the browser (``visitor``) until its user signs in.
+    """
     given = dict(answers or {})
     complete = validate_answers(given)
     result = default_engine().assess_valid(complete)
-    return Assessment.objects.create(
-        visitor=visitor,
-        answers=complete,
-        answered=_ordered(given),
-        current_step=steps()[0] if not given else REVIEW_STEP,
-        ruleset_version=result["ruleset"]["version"],
-        recommendation=result["recommendation"],
-        confidence=result["confidence"],
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            visitor=visitor,
+            team=team,
+            author=author,
+            name=name,
+            answers=complete,
+            answered=_ordered(given),
+            current_step=steps()[0] if not given else REVIEW_STEP,
+            ruleset_version=result["ruleset"]["version"],
+            recommendation=result["recommendation"],
+            confidence=result["confidence"],
+        )
+        _record_revision(assessment=assessment, changed=list(given), author=author)
+    return assessment
+
+
+def _record_revision(*, assessment: Assessment, changed: Iterable[str], author: Any) -> None:
+    """Write (or extend) the revision for this save. Call inside the saving transaction."""
+    author_id = getattr(author, "pk", None)
+    latest = (
+        Revision.objects.select_for_update()
+        .filter(assessment=assessment)
+        .order_by("-number")
+        .first()
+    )
+    fold = (
+        latest is not None
+        and latest.author_id == author_id
+        and (timezone.now() - latest.updated_at).total_seconds() < REVISION_FOLD_SECONDS
+        and latest.number > 1  # the starting point stays as it was
+    )
+    if fold:
+        assert latest is not None
+        latest.number = assessment.revision
+        latest.answers = assessment.answers
+        latest.changed = _ordered([*latest.changed, *changed])
+        latest.ruleset_version = assessment.ruleset_version
+        latest.recommendation = assessment.recommendation
+        latest.confidence = assessment.confidence
+        latest.save()
+        return
+    Revision.objects.create(
+        assessment=assessment,
+        number=assessment.revision,
+        answers=assessment.answers,
+        changed=_ordered(changed),
+        ruleset_version=assessment.ruleset_version,
+        recommendation=assessment.recommendation,
+        confidence=assessment.confidence,
+        author_id=author_id,
     )
 
 
-def apply_answers(*, assessment: Assessment, changes: Mapping[str, str | int]) -> Result:
+@dataclass(frozen=True)
+class Conflict:
+    """Someone else saved this answer after the user loaded it, and the two differ."""
+
+    question: str
+    theirs: Any
+    mine: Any
+
+
+class ConflictError(Exception):
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        super().__init__(", ".join(c.question for c in conflicts))
+
+
+def apply_answers(
+    *,
+    assessment: Assessment,
+    changes: Mapping[str, str | int],
+    author: Any = None,
+    bases: Mapping[str, Any] | None = None,
+) -> Result:
     """Validate the changed answers together with the rest and save them all, or none.
 
     The row is re-read under a lock and the changes merged onto what is stored *now*, so two
     saves arriving together (an autosave on blur and a click, or two tabs) both keep their
-    answer. Raises ``AnswersError`` (naming each bad field) without touching the database.
+    answer. ``bases`` are the values the user saw before changing them: when someone else
+    has saved a different value for the same question since, nothing is saved and
+    ``ConflictError`` lists both values, so the user can choose; changes to other questions
+    merge silently. Raises ``AnswersError`` (naming each bad field) without touching the
+    database.
     Returns the result of the saved answers and refreshes ``assessment`` in place.
     """
     with transaction.atomic():
         current = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        complete = validate_answers({**current.answers, **changes})
+        before = dict(current.answers)
+        conflicts = [
+            Conflict(qid, before[qid], value)
+            for qid, value in changes.items()
+            if bases is not None
+            and qid in bases
+            and bases[qid] != before.get(qid)
+            and value != before.get(qid)
+        ]
+        if conflicts:
+            raise ConflictError(conflicts)
+        complete = validate_answers({**before, **changes})
         result = default_engine().assess_valid(complete)
         current.answers = complete
         current.answered = _ordered([*current.answered, *changes])
@@ -157,6 +293,8 @@ def apply_answers(*, assessment: Assessment, changes: Mapping[str, str | int]) -
                 "updated_at",
             ]
         )
+        real_changes = [k for k in changes if before.get(k) != complete[k]]
+        _record_revision(assessment=current, changed=real_changes, author=author)
     for name in (
         "answers",
         "answered",
@@ -169,6 +307,21 @@ def apply_answers(*, assessment: Assessment, changes: Mapping[str, str | int]) -
     ):
         setattr(assessment, name, getattr(current, name))
     return result
+
+
+def parse_bases(data: Mapping[str, str], *, allowed: Iterable[str]) -> dict[str, Any]:
+    """The values the user's page showed before editing (``base:<question>`` fields)."""
+    known = questions()
+    bases: dict[str, Any] = {}
+    for qid in allowed:
+        raw = data.get(f"base:{qid}")
+        if raw is None:
+            continue
+        try:
+            bases[qid] = coerce_value(known[qid], raw)
+        except AnswersError:
+            continue  # a tampered base only loses the conflict check for that field
+    return bases
 
 
 def check_answers(
@@ -196,3 +349,72 @@ def assess_answers(answers: Mapping[str, Any]) -> Result:
 
 
 __all__ = ["AnswersError", "FieldError"]
+
+
+# ---------------------------------------------------------------------- saved assessments
+
+SORTS = {
+    "updated": ("-updated_at",),
+    "oldest": ("updated_at",),
+    "title": ("name", "-updated_at"),
+    "confidence": ("-confidence", "-updated_at"),
+    "recommendation": ("recommendation", "-updated_at"),
+}
+
+
+def team_assessments(
+    *,
+    team: Any,
+    search: str = "",
+    recommendation: str = "",
+    stage: str = "",
+    status: str = "",
+    author: str = "",
+    archived: bool = False,
+    sort: str = "updated",
+) -> Any:
+    """A team's assessments, filtered and sorted; a lazy query for pagination."""
+    from django.db.models import Q
+
+    query = Assessment.objects.filter(team=team, archived_at__isnull=not archived)
+    if search:
+        query = query.filter(Q(name__icontains=search) | Q(answers__use_case__icontains=search))
+    if recommendation:
+        query = query.filter(recommendation=recommendation)
+    if stage:
+        query = query.filter(answers__stage=stage)
+    if status:
+        query = query.filter(status=status)
+    if author.isdigit():
+        query = query.filter(author_id=int(author))
+    return query.select_related("author").order_by(*SORTS.get(sort, SORTS["updated"]))
+
+
+def update_details(*, assessment: Assessment, name: str, status: str) -> None:
+    assessment.name = name.strip()[:120]
+    assessment.status = status
+    assessment.save(update_fields=["name", "status", "updated_at"])
+
+
+@transaction.atomic
+def duplicate_assessment(*, assessment: Assessment, author: Any, visitor: str) -> Assessment:
+    """A new scenario starting from the same answers, in the same team (or browser)."""
+    copy = start_assessment(
+        visitor=visitor,
+        answers=assessment.answers,
+        team=assessment.team,
+        author=author,
+        name=f"Copy of {assessment.title}"[:120],
+    )
+    copy.answered = list(assessment.answered)
+    copy.save(update_fields=["answered"])
+    return copy
+
+
+def set_archived(*, assessment: Assessment, archived: bool) -> None:
+    assessment.archived_at = timezone.now() if archived else None
+    assessment.save(update_fields=["archived_at", "updated_at"])
+
+
+def revisions(*, assessment: Assessment) -> list[Revision]:
+    return list(assessment.revisions.select_related("author").order_by("-number"))

@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,19 +22,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from decider.accounts.models import Membership
+from decider.accounts.views import get_team_for_user
 from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
 from decider.engine.examples import examples
 from decider.engine.labels import labels
 from decider.engine.ruleset import AREAS
 
 from . import presenters, services
-from .models import Assessment
+from .models import Assessment, Status
 
 
 class HtmxHttpRequest(HttpRequest):
     """A request as django-htmx's middleware leaves it (typed for mypy)."""
 
     htmx: HtmxDetails
+
+
+def _author(request: HttpRequest) -> Any:
+    return request.user if request.user.is_authenticated else None
 
 
 @require_GET
@@ -42,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {"example": example, "result": engine.assess_valid(validate_answers(example["answers"]))}
         for example in examples()
     ]
-    recent = services.recent_assessments(visitor=services.visitor_token(request, create=False))
+    recent = services.recent_assessments(request=request)
     return render(
         request,
         "assessments/home.html",
@@ -67,7 +77,23 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
         if not match:
             return HttpResponseBadRequest("Unknown example.")
         answers = match[0]["answers"]
-    assessment = services.start_assessment(visitor=visitor, answers=answers)
+    team = None
+    author = None
+    if request.user.is_authenticated:
+        from decider.accounts.services import personal_team
+
+        author = request.user
+        slug = request.POST.get("team", "")
+        if slug:
+            member = get_team_for_user(request.user, slug)
+            if not member.can_edit:
+                raise PermissionDenied("Viewers cannot start assessments in this team.")
+            team = member.team
+        else:
+            team = personal_team(request.user)
+    assessment = services.start_assessment(
+        visitor=visitor, answers=answers, team=team, author=author
+    )
     if answers is not None:
         return redirect("assessment_report", assessment_id=assessment.id)
     return redirect("assessment_step", assessment_id=assessment.id, step=services.steps()[0])
@@ -92,11 +118,32 @@ def _step_context(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    bases: dict[str, Any] | None = None,
+    conflicts: dict[str, services.Conflict] | None = None,
 ) -> dict[str, Any]:
     order = services.steps()
     index = order.index(step)
     shown = {**assessment.answers, **(values or {})}
     errors = errors or {}
+    bases = bases or {}
+    conflicts = conflicts or {}
+
+    def view(question: Any) -> presenters.QuestionView:
+        qid = question.id
+        if qid in conflicts:
+            # Show the user's own value, ready to submit again; the base becomes theirs, so
+            # submitting again means "use mine" and picking theirs means "keep theirs".
+            clash = conflicts[qid]
+            shown_view = presenters.question_view(question, clash.mine, base=clash.theirs)
+            shown_view.conflict = {
+                "theirs": presenters.answer_words(qid, clash.theirs) or "(empty)",
+                "mine": presenters.answer_words(qid, clash.mine) or "(empty)",
+            }
+            return shown_view
+        return presenters.question_view(
+            question, shown[qid], errors.get(qid, ""), base=bases.get(qid)
+        )
+
     return {
         "assessment": assessment,
         "step": step,
@@ -107,12 +154,10 @@ def _step_context(
         "next_step": order[index + 1],
         "steps": presenters.step_links(step, assessment.answered),
         "progress": presenters.progress(assessment.answered),
-        "questions": [
-            presenters.question_view(q, shown[q.id], errors.get(q.id, ""))
-            for q in services.section_questions(step)
-        ],
+        "questions": [view(q) for q in services.section_questions(step)],
         "tokens_words": presenters.tokens_words(assessment.answers),
         "errors": errors,
+        "conflicts": conflicts,
     }
 
 
@@ -123,7 +168,9 @@ def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> Htt
     This is the no-JavaScript path and the "Next" button; with JavaScript every change has
     already been autosaved, and the POST simply confirms the same values.
     """
-    assessment = services.get_assessment_for_request(request, assessment_id)
+    assessment = services.get_assessment_for_request(
+        request, assessment_id, write=request.method == "POST"
+    )
     if step not in services.steps() or step == services.REVIEW_STEP:
         return redirect(_step_url(assessment, services.REVIEW_STEP))
     if request.method == "GET":
@@ -132,14 +179,26 @@ def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> Htt
 
     ids = [q.id for q in services.section_questions(step)]
     changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    bases = services.parse_bases(request.POST, allowed=ids)
     field_errors = services.check_answers(
         base=assessment.answers, changes=changes, errors=field_errors
     )
     if not field_errors:
         try:
-            services.apply_answers(assessment=assessment, changes=changes)
+            services.apply_answers(
+                assessment=assessment, changes=changes, author=_author(request), bases=bases
+            )
         except AnswersError as exc:  # answers changed meanwhile and no longer fit
             field_errors = exc.errors
+        except services.ConflictError as exc:
+            context = _step_context(
+                assessment,
+                step,
+                values=changes,
+                bases=bases,
+                conflicts={c.question: c for c in exc.conflicts},
+            )
+            return render(request, "assessments/step.html", context, status=409)
     if field_errors:
         submitted = {qid: request.POST[qid] for qid in ids if qid in request.POST}
         context = _step_context(
@@ -147,6 +206,7 @@ def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> Htt
             step,
             values=submitted,
             errors={e.field: presenters.error_text(e) for e in field_errors},
+            bases=bases,
         )
         return render(request, "assessments/step.html", context, status=422)
     target = request.POST.get("go", "next")
@@ -164,7 +224,7 @@ def assessment_step(request: HttpRequest, assessment_id: UUID, step: str) -> Htt
 @require_POST
 def assessment_answer(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     """Autosave one answer (htmx). Returns out-of-band fragments: feedback, progress, status."""
-    assessment = services.get_assessment_for_request(request, assessment_id)
+    assessment = services.get_assessment_for_request(request, assessment_id, write=True)
     known = questions()
     given = [qid for qid in request.POST if qid in known]
     if len(given) != 1:
@@ -175,9 +235,22 @@ def assessment_answer(request: HttpRequest, assessment_id: UUID) -> HttpResponse
         changes, field_errors = services.parse_changes(request.POST, allowed=[qid])
         if field_errors:
             raise AnswersError(field_errors)
-        services.apply_answers(assessment=assessment, changes=changes)
+        services.apply_answers(
+            assessment=assessment,
+            changes=changes,
+            author=_author(request),
+            bases=services.parse_bases(request.POST, allowed=[qid]),
+        )
     except AnswersError as exc:
         error = " ".join(presenters.error_text(e) for e in exc.errors if e.field in (qid, ""))
+    except services.ConflictError as exc:
+        clash = exc.conflicts[0]
+        context = {
+            "assessment": assessment,
+            "q": presenters.conflict_view(known[qid], clash.theirs, clash.mine),
+            "autosave_url": reverse("assessment_answer", kwargs={"assessment_id": assessment.id}),
+        }
+        return render(request, "assessments/step.html#conflict", context, status=409)
     context = {
         "assessment": assessment,
         "question": presenters.question_view(known[qid], assessment.answers[qid], error),
@@ -187,6 +260,8 @@ def assessment_answer(request: HttpRequest, assessment_id: UUID) -> HttpResponse
         "saved_at": timezone.localtime(),
         "error": error,
         "volume": qid in ("monthly_requests", "tokens_per_request"),
+        "resolved": request.POST.get("resolved") == "1" and not error,
+        "autosave_url": reverse("assessment_answer", kwargs={"assessment_id": assessment.id}),
     }
     return render(request, "assessments/step.html#autosave", context, status=422 if error else 200)
 
@@ -284,6 +359,7 @@ def _report_context(
         ],
         "assessed_at": timezone.localtime(),
         "rec_labels": presenters.REC_WORDS,
+        "can_edit": getattr(getattr(assessment, "membership", None), "can_edit", True),
     }
 
 
@@ -299,7 +375,9 @@ def assessment_report(request: HttpRequest, assessment_id: UUID) -> HttpResponse
 @require_POST
 def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpResponse:
     """Recompute the report for changed answers without saving; or save them when asked."""
-    assessment = services.get_assessment_for_request(request, assessment_id)
+    assessment = services.get_assessment_for_request(
+        request, assessment_id, write=request.POST.get("action") == "save"
+    )
     ids = [qid for qid, q in questions().items() if q.kind != "text"]
     changes, field_errors = services.parse_changes(request.POST, allowed=ids)
     field_errors = services.check_answers(
@@ -312,7 +390,7 @@ def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpRes
     if not errors and request.POST.get("action") == "save":
         # Only what differs counts as the user's answer; the rest keeps its status.
         changed = {k: v for k, v in changes.items() if assessment.answers.get(k) != v}
-        services.apply_answers(assessment=assessment, changes=changed)
+        services.apply_answers(assessment=assessment, changes=changed, author=_author(request))
         url = reverse("assessment_report", kwargs={"assessment_id": assessment.id})
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = _report_context(
@@ -328,3 +406,127 @@ def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpRes
 
 
 __all__ = ["FieldError"]
+
+
+# ---------------------------------------------------------------------- saved assessments
+
+PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def team_assessments(request: HttpRequest, slug: str) -> HttpResponse:
+    """A team's assessments: search, filter, sort, paginate; pick some to compare."""
+    member = get_team_for_user(request.user, slug)  # type: ignore[arg-type]
+    params = request.GET
+    query = services.team_assessments(
+        team=member.team,
+        search=params.get("q", "").strip(),
+        recommendation=params.get("recommendation", ""),
+        stage=params.get("stage", ""),
+        status=params.get("status", ""),
+        author=params.get("author", ""),
+        archived=params.get("archived") == "1",
+        sort=params.get("sort", "updated"),
+    )
+    page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
+    kept = params.copy()
+    kept.pop("page", None)
+    authors = Membership.objects.filter(team=member.team).select_related("user")
+    return render(
+        request,
+        "assessments/list.html",
+        {
+            "team": member.team,
+            "me": member,
+            "page": page,
+            "params": params,
+            "kept_query": kept.urlencode(),
+            "authors": [m.user for m in authors],
+            "stages": labels().question("stage").choices.items(),
+            "statuses": Status.choices,
+            "sorts": [
+                ("updated", "Last changed"),
+                ("oldest", "Oldest change first"),
+                ("title", "Title"),
+                ("confidence", "Confidence"),
+                ("recommendation", "Recommendation"),
+            ],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_details(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Title and status (draft, proposed, accepted, superseded)."""
+    assessment = services.get_assessment_for_request(
+        request, assessment_id, write=request.method == "POST"
+    )
+    error = ""
+    if request.method == "POST":
+        status = request.POST.get("status", "")
+        if status not in Status.values:
+            error = "Choose one of the statuses listed."
+        else:
+            services.update_details(
+                assessment=assessment, name=request.POST.get("name", ""), status=status
+            )
+            return redirect("assessment_report", assessment_id=assessment.id)
+    return render(
+        request,
+        "assessments/details.html",
+        {"assessment": assessment, "statuses": Status.choices, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@require_POST
+def assessment_duplicate(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    assessment = services.get_assessment_for_request(request, assessment_id, write=True)
+    visitor = services.visitor_token(request, create=True)
+    assert visitor is not None
+    copy = services.duplicate_assessment(
+        assessment=assessment, author=_author(request), visitor=visitor
+    )
+    messages.success(request, "This is a copy: change any answer to explore another scenario.")
+    return redirect("assessment_review", assessment_id=copy.id)
+
+
+@require_POST
+def assessment_archive(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    assessment = services.get_assessment_for_request(request, assessment_id, write=True)
+    archive = request.POST.get("action") != "restore"
+    services.set_archived(assessment=assessment, archived=archive)
+    messages.success(request, "Archived." if archive else "Restored.")
+    return redirect("assessment_report", assessment_id=assessment.id)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_delete(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Ask first; POST deletes the assessment with its history."""
+    assessment = services.get_assessment_for_request(request, assessment_id, write=True)
+    if request.method == "POST":
+        team = assessment.team
+        title = assessment.title
+        assessment.delete()
+        messages.success(request, f"Deleted “{title}”.")
+        if team is not None:
+            return redirect("team_assessments", slug=team.slug)
+        return redirect("home")
+    return render(request, "assessments/delete.html", {"assessment": assessment})
+
+
+@require_GET
+def assessment_history(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """Every revision: who changed which answers, and the result each time."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    rows = []
+    for revision in services.revisions(assessment=assessment):
+        rows.append(
+            {
+                "revision": revision,
+                "changed": [labels().question(q).label for q in revision.changed],
+                "rec_words": presenters.REC_WORDS.get(revision.recommendation, ""),
+            }
+        )
+    return render(request, "assessments/history.html", {"assessment": assessment, "rows": rows})

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -33,6 +35,28 @@ from pytest_django.live_server_helper import LiveServer
 # calls from async code would refuse the test's own queries (and live_server's set-up).
 # Nothing here is really async: each call blocks until the browser answers.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+def _test_sqlite_in_a_file() -> None:
+    """Give SQLite's test database a file, so the live server's threads get connections of
+    their own.
+
+    With the default in-memory test database, Django hands its single connection to every
+    request thread of the live server; a browser sends requests in parallel (two autosaves
+    when one field loses focus as another changes), and they then collide on that connection
+    ("database table is locked"). A file behaves as a deployed SQLite database does: a writer
+    waits for the other. Runs at import, before any test database exists; PostgreSQL is left
+    alone. Each run gets its own file, and Django deletes it at the end.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    test = database.setdefault("TEST", {})
+    if test.get("NAME") in (None, "", ":memory:"):
+        test["NAME"] = str(Path(tempfile.gettempdir()) / f"decider-test-{os.getpid()}.sqlite3")
+
+
+_test_sqlite_in_a_file()
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,7 +125,8 @@ class BrowserPages:
 
     def _on_web_error(self, error: WebError) -> None:
         where = error.page.url if error.page else "?"
-        self.problems.append(f"Uncaught page error: {error.error} ({where})")
+        exc = error.error
+        self.problems.append(f"Uncaught page error: {exc.name}: {exc.message} ({where})")
 
     def settle(self) -> None:
         """Let events already sent by the browser reach our listeners."""
@@ -167,22 +192,28 @@ def page(pages: BrowserPages) -> Page:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
     """Fail the test itself (not its teardown) when its pages broke the CSP or threw."""
-    result = yield
+    yield
     opened = item.stash.get(_PAGES_KEY, None)
     if opened is not None:
         opened.settle()
         if opened.problems:
-            raise AssertionError(
-                "The browser reported problems:\n  " + "\n  ".join(opened.problems)
+            pytest.fail(
+                "The browser reported problems:\n  " + "\n  ".join(opened.problems),
+                pytrace=False,
             )
-    return result
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On failure: keep screenshots (see ``pages``) and show what the consoles said."""
     report = yield
     if report.when == "call" and report.failed:
         item.stash[_FAILED_KEY] = True
+        opened = item.stash.get(_PAGES_KEY, None)
+        if opened is not None and opened.console:
+            report.sections.append(("browser console", "\n".join(opened.console)))
     return report

@@ -30,7 +30,11 @@ def review_answer(page: Page, label: str) -> str:
     row = page.locator(".review-list > div").filter(
         has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))
     )
-    return row.locator("dd").inner_text()
+    text: str = row.locator("dd").evaluate(
+        "(dd) => [...dd.childNodes].filter((n) => n.nodeName !== 'A')"
+        ".map((n) => n.textContent).join('').trim()"
+    )
+    return text
 
 
 def test_questionnaire_walk_saves_every_step_and_ends_in_a_report(page: Page) -> None:
@@ -66,7 +70,7 @@ def test_questionnaire_walk_saves_every_step_and_ends_in_a_report(page: Page) ->
         choose(page, "priority_control", "5")
     save_and_continue(page, "review")
 
-    assert review_answer(page, "What does the AI feature do?") == "Summarise support tickets Change"
+    assert review_answer(page, "What does the AI feature do?") == "Summarise support tickets"
     shown = {
         "How far along is this feature?": "In production",
         "What kind of work will the model do?": "Conversational support",
@@ -81,7 +85,7 @@ def test_questionnaire_walk_saves_every_step_and_ends_in_a_report(page: Page) ->
         "Control: data, customisation and independence": "Decisive",
     }
     for label, answer in shown.items():
-        assert review_answer(page, label) == f"{answer} Change", label
+        assert review_answer(page, label) == answer, label
     given = {
         "use_case": "Summarise support tickets",
         "stage": "production",
@@ -267,8 +271,7 @@ def test_a_step_can_be_answered_with_the_keyboard_alone(page: Page) -> None:
     assert (stored["stage"], stored["monthly_requests"]) == ("production", 40_000)
 
 
-def test_questionnaire_pages_have_no_serious_axe_violations(pages: BrowserPages) -> None:
-    page = pages.new_page()
+def test_questionnaire_pages_have_no_serious_axe_violations(page: Page) -> None:
     page.goto("/")
     assert_no_serious_axe_violations(page)
     start_assessment(page)
@@ -277,14 +280,12 @@ def test_questionnaire_pages_have_no_serious_axe_violations(pages: BrowserPages)
         save_and_continue(page, next_step)
     assert_no_serious_axe_violations(page)
 
-    # The error states: an inline autosave error, and the no-JavaScript error summary.
+    # The error states: an inline autosave error, then the error summary of a refused step
+    # (the page a browser without JavaScript gets too; axe itself needs JavaScript).
     page.goto(page.url.replace("/review/", "/workload/"))
     with autosave(page, "monthly_requests", status=422):
         page.get_by_label(MONTHLY).fill("-5")
     assert_no_serious_axe_violations(page)
-    plain = pages.new_page(java_script_enabled=False)
-    start_assessment(plain)
-    plain.get_by_label(MONTHLY).fill("-5")
-    plain.get_by_role("button", name="Save and continue").click()
-    expect(plain.get_by_role("alert")).to_be_visible()
-    assert_no_serious_axe_violations(plain)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("-5 is not allowed")
+    assert_no_serious_axe_violations(page)
