@@ -7,9 +7,11 @@ the items through the access check, the 400 page for a bad request, and a fixed 
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client
@@ -49,7 +51,7 @@ def rationale_weights(answers: dict[str, Any]) -> dict[str, float]:
     return {entry["rule"]: entry["weight"] for entry in result["rationale"]}
 
 
-def compare_url(*, a: list[Any] = (), r: list[Any] = ()) -> str:  # type: ignore[assignment]
+def compare_url(*, a: Sequence[Any] = (), r: Sequence[Any] = ()) -> str:
     query = [("a", str(x)) for x in a] + [("r", str(x)) for x in r]
     return "/compare/?" + urlencode(query)
 
@@ -237,11 +239,18 @@ def owner() -> Client:
     return as_visitor(Client(), OWNER_VISITOR)
 
 
+def child(element: ET.Element, path: str) -> ET.Element:
+    found = element.find(path)
+    assert found is not None, f"nothing at {path}"
+    return found
+
+
 def item_headers(page: Page) -> list[tuple[str, str]]:
+    """Each item's title and the recommendation its header states."""
     return [
         (
-            text_of(article.find(".//h3")),
-            article.find(".//*[@data-recommendation]").get("data-recommendation", ""),
+            text_of(child(article, ".//h3")),
+            child(article, ".//*[@data-recommendation]").get("data-recommendation", ""),
         )
         for article in page.with_class("compare-item", "article")
     ]
@@ -258,7 +267,9 @@ def test_compare_page_shows_each_item_and_the_differences(owner: Client) -> None
     page = Page(response)
     assert item_headers(page) == [("A Chatbot", "hybrid"), ("B Consumer app", "closed")]
     reasons = page.find(".//table[@class='compare-table compare-reasons']")
-    assert text_of(reasons.find(".//tbody/tr/th")).startswith("The need for a strong general model")
+    assert text_of(child(reasons, ".//tbody/tr/th")).startswith(
+        "The need for a strong general model"
+    )
     differing = {
         row.get("data-question")
         for row in page.find_all(".//table[@class='compare-table compare-all-answers']//tr")
@@ -266,7 +277,7 @@ def test_compare_page_shows_each_item_and_the_differences(owner: Client) -> None
     }
     assert differing == set(compare_two(chatbot(), consumer_app()).differing_questions)
     assert all(
-        text_of(row.find("th")).endswith("differs")
+        text_of(child(row, "th")).endswith("differs")
         for row in page.find_all(".//tr[@data-question]")
         if has_class(row, "differs")
     )
@@ -474,8 +485,10 @@ def test_compare_page_sends_a_signed_out_visitor_to_sign_in(
 
     response = Client().get(url)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/") or "login" in response["Location"]
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/accounts/login/?next={quote(url)}",
+    )
 
 
 # ---------------------------------------------------------------------- queries

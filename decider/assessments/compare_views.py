@@ -87,7 +87,7 @@ def _assessment_item(assessment: Assessment) -> CompareItem:
         label=assessment.title,
         answers=assessment.answers,
         href=reverse("assessment_report", args=[assessment.id]),
-        href_text="Report",
+        href_text="Open the report",
     )
 
 
@@ -96,7 +96,7 @@ def _revision_item(revision: Revision) -> CompareItem:
         label=f"{revision.assessment.title}, revision {revision.number}",
         answers=revision.answers,
         href=reverse("assessment_history", args=[revision.assessment_id]),
-        href_text="History",
+        href_text="Open the history",
     )
 
 

@@ -218,7 +218,7 @@ def _shared_scale(chart: Mapping[str, Any], own: float, shared: float) -> dict[s
 def _largest_bar(result: Result) -> float:
     """The value ``area_chart`` scales its bars to (at least 1, as there)."""
     areas = result["areas"]
-    return max([a["open"] for a in areas] + [a["closed"] for a in areas] + [1.0])
+    return float(max([a["open"] for a in areas] + [a["closed"] for a in areas] + [1.0]))
 
 
 def _item_results(
@@ -288,7 +288,9 @@ def rule_differences(
     ]
     area_labels = {area["area"]: area["label"] for area in results[0]["areas"]}
     wording = labels()
-    rule_ids = sorted({rule for entries in fired for rule in entries}, key=_rule_order().get)
+    rule_ids = sorted(
+        {rule for entries in fired for rule in entries}, key=lambda r: _rule_order()[r]
+    )
     differences = []
     for rule_id in rule_ids:
         entries = [by_rule.get(rule_id) for by_rule in fired]
@@ -311,7 +313,10 @@ def rule_differences(
                 answers=tuple(
                     RuleAnswer(
                         question=q,
-                        label=wording.question(q).label,
+                        # A priority shows beside its area, so "Priority" says enough.
+                        label="Priority"
+                        if q.startswith(presenters.PRIORITY_PREFIX)
+                        else wording.question(q).label,
                         words=presenters.answer_words(q, answers[q]),
                         main=q == main,
                     )

@@ -48,16 +48,29 @@ class Assessment(models.Model):
     ruleset_version = models.CharField(max_length=40)
     recommendation = models.CharField(max_length=10)
     confidence = models.FloatField()
+    stage = models.CharField(max_length=20, default="pilot")  # answers["stage"], for lists
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("-updated_at",)
-        indexes = (models.Index(fields=("visitor", "-updated_at"), name="assessment_recent"),)
+        indexes = (
+            models.Index(fields=("visitor", "-updated_at"), name="assessment_recent"),
+            models.Index(
+                fields=("team", "archived_at", "-updated_at"), name="assessment_team_list"
+            ),
+        )
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def stage_label(self) -> str:
+        from decider.engine.labels import labels
+
+        choice = labels().question("stage").choices.get(self.stage)
+        return choice.label if choice else self.stage
 
     @property
     def title(self) -> str:

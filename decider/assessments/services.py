@@ -186,6 +186,7 @@ def start_assessment(
             ruleset_version=result["ruleset"]["version"],
             recommendation=result["recommendation"],
             confidence=result["confidence"],
+            stage=complete["stage"],
         )
         _record_revision(assessment=assessment, changed=list(given), author=author)
     return assessment
@@ -281,6 +282,7 @@ def apply_answers(
         current.ruleset_version = result["ruleset"]["version"]
         current.recommendation = result["recommendation"]
         current.confidence = result["confidence"]
+        current.stage = complete["stage"]
         current.revision += 1
         current.save(
             update_fields=[
@@ -289,6 +291,7 @@ def apply_answers(
                 "ruleset_version",
                 "recommendation",
                 "confidence",
+                "stage",
                 "revision",
                 "updated_at",
             ]
@@ -301,6 +304,7 @@ def apply_answers(
         "ruleset_version",
         "recommendation",
         "confidence",
+        "stage",
         "revision",
         "updated_at",
         "current_step",
@@ -382,7 +386,7 @@ def team_assessments(
     if recommendation:
         query = query.filter(recommendation=recommendation)
     if stage:
-        query = query.filter(answers__stage=stage)
+        query = query.filter(stage=stage)
     if status:
         query = query.filter(status=status)
     if author.isdigit():

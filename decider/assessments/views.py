@@ -314,6 +314,7 @@ def _report_context(
     what_if: bool = False,
     form_values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    bases: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     result = services.assess_answers(answers)
     changed = [
@@ -350,7 +351,12 @@ def _report_context(
             {
                 "title": labels().sections[section].title,
                 "questions": [
-                    presenters.question_view(q, shown[q.id], errors.get(q.id, ""))
+                    presenters.question_view(
+                        q,
+                        shown[q.id],
+                        errors.get(q.id, ""),
+                        base=(bases or {}).get(q.id, assessment.answers[q.id]),
+                    )
                     for q in services.section_questions(section)
                     if q.kind != "text"
                 ],
@@ -380,29 +386,50 @@ def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpRes
     )
     ids = [qid for qid, q in questions().items() if q.kind != "text"]
     changes, field_errors = services.parse_changes(request.POST, allowed=ids)
+    bases = services.parse_bases(request.POST, allowed=ids)
+    # What the user changed relative to the page they started from. Anything else keeps the
+    # value saved now, even if someone else saved it after this page was loaded.
+    mine = {k: v for k, v in changes.items() if v != bases.get(k, assessment.answers.get(k))}
     field_errors = services.check_answers(
-        base=assessment.answers, changes=changes, errors=field_errors
+        base=assessment.answers, changes=mine, errors=field_errors
     )
     answers = dict(assessment.answers)
     if not field_errors:
-        answers = validate_answers({**assessment.answers, **changes})
+        answers = validate_answers({**assessment.answers, **mine})
     errors = {e.field: presenters.error_text(e) for e in field_errors}
+    conflicts: list[services.Conflict] = []
     if not errors and request.POST.get("action") == "save":
-        # Only what differs counts as the user's answer; the rest keeps its status.
-        changed = {k: v for k, v in changes.items() if assessment.answers.get(k) != v}
-        services.apply_answers(assessment=assessment, changes=changed, author=_author(request))
-        url = reverse("assessment_report", kwargs={"assessment_id": assessment.id})
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        try:
+            services.apply_answers(
+                assessment=assessment, changes=mine, author=_author(request), bases=bases
+            )
+        except services.ConflictError as exc:
+            conflicts = exc.conflicts
+        else:
+            url = reverse("assessment_report", kwargs={"assessment_id": assessment.id})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = _report_context(
         assessment,
         answers,
         what_if=True,
         form_values={qid: request.POST[qid] for qid in errors if qid in request.POST},
         errors=errors,
+        bases={**bases, **{c.question: c.theirs for c in conflicts}},
     )
+    context["conflicts"] = [
+        {
+            "id": c.question,
+            "label": labels().question(c.question).label,
+            "theirs": presenters.answer_words(c.question, c.theirs),
+            "mine": presenters.answer_words(c.question, c.mine),
+            "theirs_value": c.theirs,
+        }
+        for c in conflicts
+    ]
     context["oob"] = bool(request.htmx)
     template = "assessments/report.html#report_body" if request.htmx else "assessments/report.html"
-    return render(request, template, context, status=422 if errors else 200)
+    status = 409 if conflicts else 422 if errors else 200
+    return render(request, template, context, status=status)
 
 
 __all__ = ["FieldError"]
