@@ -35,7 +35,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -94,6 +94,7 @@ def seed(total: int) -> tuple[Client, str, list[str]]:
 
 def measure(label: str, count: int, request: Callable[[], int]) -> None:
     request()  # warm up
+    reset_queries()  # Django resets the log per request; start from empty so counts are right
     with CaptureQueriesContext(connection) as queries:
         request()
     timings = []
