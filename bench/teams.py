@@ -38,11 +38,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from engine import random_answers  # noqa: E402
 
 from decider.accounts import services as accounts  # noqa: E402
 from decider.assessments.models import Assessment, Revision  # noqa: E402
 from decider.engine import default_engine, validate_answers  # noqa: E402
-from engine import random_answers  # noqa: E402
 
 
 def seed(total: int) -> tuple[Client, str, list[str]]:

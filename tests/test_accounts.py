@@ -64,7 +64,7 @@ def sign_in(client: Client, email: str, password: str, *, address: str = HERE) -
 
 
 def signed_in_user_id(client: Client) -> int | None:
-    user = get_user(client)  # type: ignore[arg-type]
+    user = get_user(client)
     return user.pk if user.is_authenticated else None
 
 
@@ -248,9 +248,7 @@ def test_login_with_a_wrong_password_is_refused_and_recorded(client: Client) -> 
     assert response.status_code == 200
     assert error_summary(response) == WRONG
     assert signed_in_user_id(client) is None
-    assert list(LoginFailure.objects.values_list("email", "address")) == [
-        ("ada@example.com", HERE)
-    ]
+    assert list(LoginFailure.objects.values_list("email", "address")) == [("ada@example.com", HERE)]
 
 
 def test_login_failures_of_an_unknown_account_are_recorded_too(client: Client) -> None:
@@ -656,9 +654,10 @@ def test_load_demo_creates_the_demo_user_a_colleague_and_the_demo_team() -> None
     load_demo()
 
     team = Team.objects.get(name="Demo team")
-    assert sorted(
-        (m.user.email, m.role) for m in team.memberships.select_related("user")
-    ) == [("colleague@decider.test", Role.EDITOR), ("demo@decider.test", Role.OWNER)]
+    assert sorted((m.user.email, m.role) for m in team.memberships.select_related("user")) == [
+        ("colleague@decider.test", Role.EDITOR),
+        ("demo@decider.test", Role.OWNER),
+    ]
     assert not team.personal
     assert sorted(User.objects.values_list("email", flat=True)) == [
         "colleague@decider.test",

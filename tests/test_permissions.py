@@ -329,14 +329,94 @@ def test_anonymous_is_sent_to_sign_in_and_nothing_is_stored(world: World, view: 
         assert login_next(response) == view.htmx(world.target)
     else:
         assert response.status_code == 302
-        assert login_next(response) == view.url(world.target)
+        back = login_next(response)
+        if view.method == "get":
+            assert back == view.url(world.target)
     assert stored() == before
+
+
+def test_signing_in_after_a_refused_post_comes_back_to_a_page(world: World) -> None:
+    """Bug: a refused POST sends its own URL as ``next``, and after signing in that is a 405.
+
+    Someone whose login expired clicks Archive (or Duplicate, Revoke, Leave...), signs in and
+    lands on "Method Not Allowed" instead of the page they were on.
+    """
+    owner = signed_in(world.users["owner"])
+    dead_ends = []
+    for view in VIEWS:
+        if view.method == "post" and view.htmx is None:
+            back = login_next(send(Client(), view, world.target))
+            if owner.get(back).status_code == 405:
+                dead_ends.append(f"{view.name}: {back}")
+
+    assert dead_ends == []
 
 
 def test_the_matrix_covers_every_role_and_kind() -> None:
     kinds = {view.kind for view in VIEWS}
     assert kinds == set(ALLOWED)
     assert len({view.name for view in VIEWS}) == len(VIEWS)
+
+
+# ---------------------------------------------------------------------- ids from elsewhere
+
+
+def elsewhere(world: World) -> Assessment:
+    """The outsider's own team work, out of reach of the team's members."""
+    outsider = world.users["outsider"]
+    team = create_team(name="Elsewhere", owner=outsider)
+    return start_assessment(
+        visitor="v-outsider", team=team, author=outsider, answers={"use_case": "Theirs"}
+    )
+
+
+@pytest.mark.parametrize("whose", ["same-team", "other-team"])
+def test_revoking_a_link_of_another_assessment_is_404(world: World, whose: str) -> None:
+    assessment = world.target.other if whose == "same-team" else elsewhere(world)
+    link, token = create_link(assessment=assessment, by=None, days=None)
+    before = stored()
+
+    response = signed_in(world.users["owner"]).post(
+        f"/a/{world.target.assessment.id}/share/{link.pk}/revoke/"
+    )
+
+    assert response.status_code == 404
+    assert stored() == before
+    assert Client().get(f"/s/{token}/").status_code == 200
+
+
+def test_changing_a_member_of_another_team_is_404(world: World) -> None:
+    team = world.target.team
+    assert team is not None
+    theirs = Membership.objects.get(team=elsewhere(world).team, user=world.users["outsider"])
+    before = stored()
+
+    response = signed_in(world.users["owner"]).post(
+        f"/teams/{team.slug}/members/{theirs.pk}/", {"role": Role.VIEWER}
+    )
+
+    assert response.status_code == 404
+    assert stored() == before
+
+
+def test_comparing_with_work_from_another_team_is_404(world: World) -> None:
+    response = signed_in(world.users["owner"]).get(
+        f"/compare/?a={world.target.assessment.id}&a={elsewhere(world).id}"
+    )
+
+    assert response.status_code == 404
+
+
+def test_duplicate_stays_in_the_team_for_every_member(world: World) -> None:
+    target = world.target
+
+    response = signed_in(world.users[Role.EDITOR]).post(f"/a/{target.assessment.id}/duplicate/")
+
+    copy = Assessment.objects.exclude(pk__in=[target.assessment.pk, target.other.pk]).get()
+    assert response["Location"] == f"/a/{copy.id}/review/"
+    assert (copy.team, copy.author) == (target.team, world.users[Role.EDITOR])
+    viewer = signed_in(world.users[Role.VIEWER])
+    assert viewer.get(f"/a/{copy.id}/report/").status_code == 200
 
 
 # ---------------------------------------------------------------------- starting team work

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+
+
+class UserManager(DjangoUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Sign-in finds the account whatever the case of the email typed."""
+        return self.get(email__iexact=username)
 
 
 class User(AbstractUser):
     """A person; signs in with an email address."""
 
     email = models.EmailField("email address", unique=True)
+
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]  # noqa: RUF012 (Django's API is a plain list)

@@ -46,8 +46,10 @@ def create_team(*, name: str, owner: User, personal: bool = False) -> Team:
 def create_user(*, email: str, password: str, name: str = "") -> User:
     """A user and their personal space."""
     email = User.objects.normalize_email(email).lower()
+    # The username is internal (people sign in with the email); it holds at most 150 characters.
+    username = email if len(email) <= 150 else f"{email[:130]}-{secrets.token_hex(8)}"
     user = User.objects.create_user(
-        username=email, email=email, password=password, first_name=name.strip()
+        username=username, email=email, password=password, first_name=name.strip()
     )
     create_team(name=f"{name.strip() or email}'s space", owner=user, personal=True)
     return user
@@ -128,7 +130,9 @@ def accept_invitation(*, token: str, user: User) -> Membership:
 
 
 def _owners(team: Team) -> int:
-    return Membership.objects.filter(team=team, role=Role.OWNER).count()
+    """How many owners the team has, locking them until the transaction ends, so that two
+    owners demoting or removing each other at once cannot leave the team without one."""
+    return len(Membership.objects.select_for_update().filter(team=team, role=Role.OWNER))
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
@@ -43,10 +44,23 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome to Decider. Your work so far is in your personal space.")
-        return redirect("teams")
+        return redirect(_safe_next(request) or "teams")
     return render(
-        request, "accounts/signup.html", {"form": form}, status=422 if form.errors else 200
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _safe_next(request)},
+        status=422 if form.errors else 200,
     )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after signing up (an invitation, say), if it is a page of this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 @login_required
@@ -82,7 +96,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
             "members": members,
             "invite_form": InviteForm(),
             "roles": Role.choices,
-            "new_link": request.session.pop("new_invitation_link", None),
+            "new_link": request.session.pop(f"new_invitation_link:{member.team.slug}", None),
         },
     )
 
@@ -103,7 +117,8 @@ def team_invite(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, str(error))
         else:
             link = request.build_absolute_uri(reverse("invitation", kwargs={"token": token}))
-            request.session["new_invitation_link"] = link  # shown once, on the next page
+            # Shown once, on this team's page.
+            request.session[f"new_invitation_link:{member.team.slug}"] = link
     return redirect("team", slug=slug)
 
 
