@@ -61,6 +61,8 @@ def seed(total: int) -> tuple[Client, str, list[str]]:
                 team=team,
                 author=owner,
                 name=f"Assessment {i:05d}",
+                search_text=f"Assessment {i:05d}\nFeature number {i}".casefold(),
+                stage=answers["stage"],
                 answers=answers,
                 answered=list(answers),
                 current_step="review",

@@ -327,6 +327,23 @@ def test_list_search_without_a_match_says_so(crew: Crew, mixed: dict[str, Assess
     assert shown.rows == [["No assessments match."]]
 
 
+@pytest.mark.parametrize(("query", "title"), [("_", "cost_model"), ("%", "100% uptime")])
+def test_list_search_takes_wildcards_as_text(crew: Crew, query: str, title: str) -> None:
+    for minutes, name in enumerate(["cost_model", "costXmodel", "100% uptime", "100 users"]):
+        make_assessment(crew, "Anything", name=name, minutes=minutes)
+
+    assert listing(crew, q=query).titles == [title]
+
+
+@pytest.mark.parametrize("query", ["étude", "ÉTUDE", "ärzte", "ÄRZTE"])
+def test_list_search_ignores_case_beyond_ascii(crew: Crew, query: str) -> None:
+    """Bug on SQLite (the default database): its LIKE folds only ASCII letters' case."""
+    make_assessment(crew, "Befunde für Ärzte", name="Étude de marché")
+    make_assessment(crew, "Something else", name="Other work", minutes=1)
+
+    assert listing(crew, q=query).titles == ["Étude de marché"]
+
+
 @pytest.mark.parametrize(
     ("recommendation", "titles"),
     [

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from decider.middleware import sign_in_required
 
 from . import services
 from .forms import InviteForm, RoleForm, SignupForm, TeamForm
@@ -63,7 +64,7 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-@login_required
+@sign_in_required
 @require_http_methods(["GET", "POST"])
 def teams(request: HttpRequest) -> HttpResponse:
     """The user's teams; POST creates a new one."""
@@ -80,7 +81,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@sign_in_required
 @require_GET
 def team(request: HttpRequest, slug: str) -> HttpResponse:
     member = get_team_for_user(request.user, slug)  # type: ignore[arg-type]
@@ -101,7 +102,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@sign_in_required
 @require_POST
 def team_invite(request: HttpRequest, slug: str) -> HttpResponse:
     member = get_team_for_user(request.user, slug, manage=True)  # type: ignore[arg-type]
@@ -122,7 +123,7 @@ def team_invite(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("team", slug=slug)
 
 
-@login_required
+@sign_in_required
 @require_POST
 def team_member(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     """Change a member's role, or remove them (``action=remove``). Owners only."""
@@ -146,7 +147,7 @@ def team_member(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
     return redirect("team", slug=slug)
 
 
-@login_required
+@sign_in_required
 @require_POST
 def team_leave(request: HttpRequest, slug: str) -> HttpResponse:
     member = get_team_for_user(request.user, slug)  # type: ignore[arg-type]

@@ -49,6 +49,8 @@ class Assessment(models.Model):
     recommendation = models.CharField(max_length=10)
     confidence = models.FloatField()
     stage = models.CharField(max_length=20, default="pilot")  # answers["stage"], for lists
+    # Title and use case, case-folded, so search ignores case for every alphabet on any database.
+    search_text = models.TextField(blank=True, default="")
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -64,6 +66,10 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def refresh_search_text(self) -> None:
+        use_case = str(self.answers.get("use_case") or "")
+        self.search_text = f"{self.name}\n{use_case}".casefold()
 
     @property
     def stage_label(self) -> str:

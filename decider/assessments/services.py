@@ -14,6 +14,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -187,6 +190,7 @@ def start_assessment(
             recommendation=result["recommendation"],
             confidence=result["confidence"],
             stage=complete["stage"],
+            search_text=f"{name}\n{complete['use_case']}".casefold(),
         )
         _record_revision(assessment=assessment, changed=list(given), author=author)
     return assessment
@@ -283,6 +287,7 @@ def apply_answers(
         current.recommendation = result["recommendation"]
         current.confidence = result["confidence"]
         current.stage = complete["stage"]
+        current.refresh_search_text()
         current.revision += 1
         current.save(
             update_fields=[
@@ -292,6 +297,7 @@ def apply_answers(
                 "recommendation",
                 "confidence",
                 "stage",
+                "search_text",
                 "revision",
                 "updated_at",
             ]
@@ -360,7 +366,7 @@ __all__ = ["AnswersError", "FieldError"]
 SORTS = {
     "updated": ("-updated_at",),
     "oldest": ("updated_at",),
-    "title": ("name", "-updated_at"),
+    "title": ("title_key", "-updated_at"),
     "confidence": ("-confidence", "-updated_at"),
     "recommendation": ("recommendation", "-updated_at"),
 }
@@ -378,11 +384,9 @@ def team_assessments(
     sort: str = "updated",
 ) -> Any:
     """A team's assessments, filtered and sorted; a lazy query for pagination."""
-    from django.db.models import Q
-
     query = Assessment.objects.filter(team=team, archived_at__isnull=not archived)
     if search:
-        query = query.filter(Q(name__icontains=search) | Q(answers__use_case__icontains=search))
+        query = query.filter(search_text__contains=search.casefold())
     if recommendation:
         query = query.filter(recommendation=recommendation)
     if stage:
@@ -391,13 +395,23 @@ def team_assessments(
         query = query.filter(status=status)
     if author.isdigit():
         query = query.filter(author_id=int(author))
+    if sort == "title":
+        # The title people see: the given one, else the use case; case ignored.
+        query = query.annotate(
+            title_key=Lower(
+                Coalesce(
+                    NullIf("name", Value("")), KT("answers__use_case"), output_field=TextField()
+                )
+            )
+        )
     return query.select_related("author").order_by(*SORTS.get(sort, SORTS["updated"]))
 
 
 def update_details(*, assessment: Assessment, name: str, status: str) -> None:
     assessment.name = name.strip()[:120]
     assessment.status = status
-    assessment.save(update_fields=["name", "status", "updated_at"])
+    assessment.refresh_search_text()
+    assessment.save(update_fields=["name", "status", "search_text", "updated_at"])
 
 
 @transaction.atomic

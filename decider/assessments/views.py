@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -28,6 +27,7 @@ from decider.engine import AnswersError, FieldError, default_engine, questions, 
 from decider.engine.examples import examples
 from decider.engine.labels import labels
 from decider.engine.ruleset import AREAS
+from decider.middleware import sign_in_required
 
 from . import presenters, services
 from .models import Assessment, Status
@@ -79,6 +79,8 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
         answers = match[0]["answers"]
     team = None
     author = None
+    if request.POST.get("team") and not request.user.is_authenticated:
+        raise services.SignInRequired  # team work needs a member; never drop the team silently
     if request.user.is_authenticated:
         from decider.accounts.services import personal_team
 
@@ -440,7 +442,7 @@ __all__ = ["FieldError"]
 PAGE_SIZE = 20
 
 
-@login_required
+@sign_in_required
 @require_GET
 def team_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     """A team's assessments: search, filter, sort, paginate; pick some to compare."""
