@@ -150,7 +150,7 @@ def flip_sentence(flip: dict[str, Any], answers: dict[str, Any]) -> str:
 
 CHART_WIDTH = 680
 LABEL_WIDTH = 180
-VALUE_SPACE = 44  # room for a bar's number beyond its end
+VALUE_SPACE = 56  # room for a bar's number beyond its end
 ROW_HEIGHT = 34
 BAR_HEIGHT = 18
 TOP = 28
