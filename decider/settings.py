@@ -244,6 +244,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "decider.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 # Until accounts exist, the session is what ties a browser to its assessments: keep it long
 # enough that nobody loses their work to an expired cookie.

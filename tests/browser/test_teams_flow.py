@@ -268,7 +268,10 @@ def test_history_shows_who_changed_what_and_compares_two_revisions(
     expect(page).to_have_url(re.compile(r"/compare/\?r=\d+&r=\d+$"))
     headings = page.locator(".compare-item h3")
     expect(headings).to_have_text(
-        [re.compile(f"{re.escape(CHATBOT)}, revision 2$"), re.compile(f"{CHATBOT}, revision 3$")]
+        [
+            re.compile(f"{re.escape(CHATBOT)}, revision 2$"),
+            re.compile(f"{re.escape(CHATBOT)}, revision 3$"),
+        ]
     )
     answers = page.get_by_role("table", name="Every answer, in questionnaire order")
     expect(answers.locator("tr.differs")).to_have_count(1)
@@ -279,20 +282,30 @@ def test_history_shows_who_changed_what_and_compares_two_revisions(
 # ---------------------------------------------------------------------- expired sign-in
 
 
+def _change_stage_and_expect_sign_in(page: Page, step: str) -> None:
+    """Change an answer on ``step``: the autosave must send the whole browser to sign in."""
+    with page.expect_response(re.compile(r"/answer/$")) as answered:
+        choose(page, "stage", "Prototype")
+    redirect = answered.value.headers.get("hx-redirect", "")
+    assert redirect == f"/accounts/login/?next={step}", (
+        f"the autosave answered {answered.value.status} with HX-Redirect {redirect!r}"
+    )
+    expect(page).to_have_url(re.compile(rf"/accounts/login/\?next={re.escape(step)}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.locator("#q-stage")).to_have_count(0)  # no login form inside the step
+
+
 def test_autosave_after_the_session_ended_sends_the_browser_to_sign_in(
     page: Page, work: TeamWork
 ) -> None:
     sign_in(page, work.editor.email)
     step = f"/a/{work.chatbot.id}/workload/"
     page.goto(step)
-    # The session ends on the server (expired, or signed out elsewhere); the cookie stays.
+    # The session ends on the server (expired, or signed out elsewhere); the cookies stay.
     Session.objects.all().delete()
 
-    choose(page, "stage", "Prototype")
+    _change_stage_and_expect_sign_in(page, step)
 
-    expect(page).to_have_url(re.compile(rf"/accounts/login/\?next={re.escape(step)}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    expect(page.locator("#q-stage")).to_have_count(0)
     assert stored(work.chatbot)["stage"] == "production"
 
 
@@ -302,11 +315,9 @@ def test_autosave_after_the_cookies_were_cleared_sends_the_browser_to_sign_in(
     sign_in(page, work.editor.email)
     step = f"/a/{work.chatbot.id}/workload/"
     page.goto(step)
+    # Every cookie gone, the CSRF cookie with the session's: the browser was cleared.
     page.context.clear_cookies()
 
-    choose(page, "stage", "Prototype")
+    _change_stage_and_expect_sign_in(page, step)
 
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    expect(page).to_have_url(re.compile(rf"\?next={re.escape(step)}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     assert stored(work.chatbot)["stage"] == "production"
