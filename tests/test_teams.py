@@ -155,9 +155,9 @@ def test_teams_page_lists_the_personal_space_first_then_the_teams(owner: User, t
     page = Page(signed_in(owner).get("/teams/"))
 
     assert [text_of(li) for li in page.find_all(".//ul[@class='team-list']/li")] == [
-        "owner@example.com's space personal space",
-        "Analytics Viewer",
-        "Platform team Owner",
+        "owner@example.com's space personal space Members of owner@example.com's space",
+        "Analytics Viewer Members of Analytics",
+        "Platform team Owner Members of Platform team",
     ]
 
 
