@@ -19,7 +19,7 @@ from decider.middleware import sign_in_required
 
 from . import services
 from .forms import InviteForm, RoleForm, SignupForm, TeamForm
-from .models import Membership, Role, Team, User
+from .models import Membership, Role, User
 
 
 def get_team_for_user(user: User, slug: str, *, manage: bool = False) -> Membership:
@@ -180,6 +180,3 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("team", slug=joined.team.slug)
     return render(request, "accounts/invitation.html", {"invitation": found, "token": token})
-
-
-__all__ = ["Team"]

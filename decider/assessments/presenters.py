@@ -9,7 +9,7 @@ from decider.engine import FieldError, questions
 from decider.engine.evaluate import Result
 from decider.engine.labels import labels
 from decider.engine.questionnaire import Question, load_questionnaire
-from decider.engine.wording import approx_number, tokens_per_month_words
+from decider.engine.wording import tokens_per_month_words
 
 from .services import REVIEW_STEP
 
@@ -250,9 +250,6 @@ def confidence_words(confidence: float) -> str:
     if confidence >= 0.6:
         return "moderate"
     return "low"
-
-
-__all__ = ["approx_number"]
 
 
 def conflict_view(question: Question, theirs: Any, mine: Any) -> QuestionView:

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from decider.accounts.models import Membership
+from decider.accounts.services import personal_team
 from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
 from decider.engine.evaluate import Result
 from decider.engine.questionnaire import Question, load_questionnaire
@@ -94,8 +95,6 @@ def get_assessment_for_request(
 
 def attach_visitor_assessments(*, visitor: str, user: Any) -> int:
     """Move work this browser started before signing in into the user's personal space."""
-    from decider.accounts.services import personal_team
-
     return Assessment.objects.filter(visitor=visitor, team__isnull=True).update(
         team=personal_team(user), author=user
     )
@@ -356,9 +355,6 @@ def remember_step(*, assessment: Assessment, step: str) -> None:
 def assess_answers(answers: Mapping[str, Any]) -> Result:
     """The engine's result for answers from the database or a what-if form."""
     return default_engine().assess_valid(validate_answers(dict(answers)))
-
-
-__all__ = ["AnswersError", "FieldError"]
 
 
 # ---------------------------------------------------------------------- saved assessments

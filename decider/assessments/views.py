@@ -22,8 +22,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from decider.accounts.models import Membership
+from decider.accounts.services import personal_team
 from decider.accounts.views import get_team_for_user
-from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
+from decider.engine import AnswersError, default_engine, questions, validate_answers
 from decider.engine.examples import examples
 from decider.engine.labels import labels
 from decider.engine.ruleset import AREAS
@@ -82,8 +83,6 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
     if request.POST.get("team") and not request.user.is_authenticated:
         raise services.SignInRequired  # team work needs a member; never drop the team silently
     if request.user.is_authenticated:
-        from decider.accounts.services import personal_team
-
         author = request.user
         slug = request.POST.get("team", "")
         if slug:
@@ -432,9 +431,6 @@ def assessment_what_if(request: HtmxHttpRequest, assessment_id: UUID) -> HttpRes
     template = "assessments/report.html#report_body" if request.htmx else "assessments/report.html"
     status = 409 if conflicts else 422 if errors else 200
     return render(request, template, context, status=status)
-
-
-__all__ = ["FieldError"]
 
 
 # ---------------------------------------------------------------------- saved assessments
