@@ -51,7 +51,10 @@ def create_user(*, email: str, password: str, name: str = "") -> User:
     user = User.objects.create_user(
         username=username, email=email, password=password, first_name=name.strip()
     )
-    create_team(name=f"{name.strip() or email}'s space", owner=user, personal=True)
+    owner_name = name.strip() or email
+    if len(owner_name) > 90:  # a team name holds 100 characters
+        owner_name = owner_name[:89] + "…"
+    create_team(name=f"{owner_name}'s space", owner=user, personal=True)
     return user
 
 
