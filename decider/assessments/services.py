@@ -232,6 +232,19 @@ def _record_revision(*, assessment: Assessment, changed: Iterable[str], author: 
     )
 
 
+# What a save of answers changes on the assessment row.
+_RESULT_FIELDS = (
+    "answers",
+    "answered",
+    "ruleset_version",
+    "recommendation",
+    "confidence",
+    "stage",
+    "search_text",
+    "revision",
+)
+
+
 @dataclass(frozen=True)
 class Conflict:
     """Someone else saved this answer after the user loaded it, and the two differ."""
@@ -288,32 +301,10 @@ def apply_answers(
         current.stage = complete["stage"]
         current.refresh_search_text()
         current.revision += 1
-        current.save(
-            update_fields=[
-                "answers",
-                "answered",
-                "ruleset_version",
-                "recommendation",
-                "confidence",
-                "stage",
-                "search_text",
-                "revision",
-                "updated_at",
-            ]
-        )
+        current.save(update_fields=[*_RESULT_FIELDS, "updated_at"])
         real_changes = [k for k in changes if before.get(k) != complete[k]]
         _record_revision(assessment=current, changed=real_changes, author=author)
-    for name in (
-        "answers",
-        "answered",
-        "ruleset_version",
-        "recommendation",
-        "confidence",
-        "stage",
-        "revision",
-        "updated_at",
-        "current_step",
-    ):
+    for name in (*_RESULT_FIELDS, "updated_at", "current_step"):
         setattr(assessment, name, getattr(current, name))
     return result
 

@@ -9,13 +9,13 @@ names the file and the field, rather than a page that silently shows a raw id.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from .datafile import read_toml
 from .questionnaire import Question, load_questionnaire, questions
 
 LABELS_PATH = Path(__file__).with_name("labels.toml")
@@ -156,14 +156,7 @@ def _check_complete(labels: Labels, path: Path) -> None:
 
 def load_labels(path: Path = LABELS_PATH) -> Labels:
     """Read and check a labels file; raise ``LabelsError`` naming the file and field if unusable."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LabelsError(f"{path}: cannot be read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LabelsError(f"{path}: not valid TOML: {exc}") from None
+    _, data = read_toml(path, LabelsError)
     try:
         labels = Labels.model_validate(data)
     except ValidationError as exc:

@@ -9,7 +9,6 @@ fails loudly with the file and the field named.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from .datafile import read_toml
 from .questionnaire import Question, questions
 
 DEFAULT_RULESET_PATH = Path(__file__).with_name("rules.toml")
@@ -354,14 +354,7 @@ def _check_meaning(rs: Ruleset, path: Path) -> None:
 def load_ruleset(path: Path | str = DEFAULT_RULESET_PATH) -> LoadedRuleset:
     """Read, validate and fingerprint a ruleset file; raise ``RulesetError`` if it is unusable."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RulesetError(f"{path}: cannot be read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RulesetError(f"{path}: not valid TOML: {exc}") from None
+    raw, data = read_toml(path, RulesetError)
     try:
         ruleset = Ruleset.model_validate(data)
     except ValidationError as exc:
