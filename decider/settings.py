@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "decider.accounts",
     "decider.assessments",
     "decider.sharing",
+    "decider.exports",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -263,4 +264,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step at INFO; keep its warnings (a refused URL) only.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

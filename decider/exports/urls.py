@@ -15,6 +15,7 @@ urlpatterns = [
         views.export_json,
         name="export_json",
     ),
+    path("a/<uuid:assessment_id>/export/report.pdf", views.export_pdf, name="assessment_pdf"),
     path("teams/<slug:slug>/import/", views.team_import, name="team_import"),
     path("teams/<slug:slug>/export.csv", views.team_export_csv, name="team_export_csv"),
 ]

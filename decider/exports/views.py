@@ -1,4 +1,5 @@
-"""Downloads of an assessment (decision record, JSON) and of a team's list (CSV); JSON import.
+"""Downloads of an assessment (decision record, JSON, PDF report) and of a team's list (CSV);
+JSON import.
 
 Reading goes through the same checks as the report (``get_assessment_for_request``, or team
 membership for team pages); importing needs an owner or editor of the team.
@@ -13,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from decider.assessments import services
 from decider.assessments.models import Assessment
 from decider.middleware import sign_in_required
 
+from . import pdf
 from .decision_record import decision_record
 from .exchange import (
     MAX_IMPORT_BYTES,
@@ -101,6 +103,38 @@ def export_json(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
         json.dumps(data, ensure_ascii=False, indent=2) + "\n",
         content_type="application/json",
         filename=f"{_file_stem(assessment)}.json",
+    )
+
+
+@require_GET
+def export_pdf(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    """The printable report as a PDF, on A4 or US Letter paper."""
+    assessment = services.get_assessment_for_request(request, assessment_id)
+    paper = request.GET.get("paper", "a4")
+    if paper not in pdf.PAPERS:
+        return HttpResponseBadRequest("paper: choose a4 or letter")
+    result = services.assess_answers(assessment.answers)
+    author = str(assessment.author) if assessment.author_id else ""
+    context = pdf.report_context(
+        title=assessment.title,
+        use_case=assessment.answers.get("use_case") or "",
+        team=assessment.team.name if assessment.team else "",
+        author=author,
+        status=assessment.get_status_display(),
+        answers=assessment.answers,
+        result=result,
+        assessed_at=timezone.localtime(),
+        paper=paper,
+    )
+    content = pdf.render_pdf(
+        pdf.render_html(context),
+        title=assessment.title,
+        author=author,
+        subject=f"Recommendation: {context['rec_words']}",
+        created=context["assessed_at"],
+    )
+    return _attachment(
+        content, content_type="application/pdf", filename=f"{_file_stem(assessment)}-{paper}.pdf"
     )
 
 

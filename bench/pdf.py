@@ -1,0 +1,83 @@
+"""Measure the PDF report: a cold render (first in a fresh process) and warm renders.
+
+Renders the article's support-chatbot scenario (the longest standard report: a hybrid with a
+split) from answers to HTML to PDF with WeasyPrint, exactly as the download view does:
+
+    .venv/bin/python bench/pdf.py [--count 10]
+
+Record the figures in docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "decider.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from decider.engine import assess, validate_answers  # noqa: E402
+from decider.exports.pdf import render_html, render_pdf, report_context  # noqa: E402
+
+
+def render_once(answers: Mapping[str, Any]) -> bytes:
+    result = assess(answers)
+    context = report_context(
+        title="Customer support chatbot",
+        use_case=str(answers["use_case"]),
+        team="Bench team",
+        author="Bench",
+        status="Proposed",
+        answers=answers,
+        result=result,
+        assessed_at=datetime.now(UTC),
+        paper="a4",
+    )
+    return render_pdf(
+        render_html(context),
+        title="Customer support chatbot",
+        author="Bench",
+        subject="Decider report",
+        created=datetime.now(UTC),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10)
+    args = parser.parse_args()
+    scenarios = json.loads((ROOT / "tests" / "article_scenarios.json").read_text())
+    answers = validate_answers(scenarios["scenarios"][2]["answers"])
+
+    start = time.perf_counter()
+    pdf = render_once(answers)
+    cold = (time.perf_counter() - start) * 1000
+    warm = []
+    for _ in range(args.count):
+        start = time.perf_counter()
+        render_once(answers)
+        warm.append((time.perf_counter() - start) * 1000)
+    warm.sort()
+    print(f"PDF of the chatbot report: {len(pdf) / 1024:.0f} KiB")
+    print(f"  cold render (first in process, includes stylesheet parse): {cold:7.0f} ms")
+    print(
+        f"  warm renders, {args.count}: median {statistics.median(warm):5.0f} ms, "
+        f"min {warm[0]:5.0f} ms, max {warm[-1]:5.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
