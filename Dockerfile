@@ -18,7 +18,7 @@ COPY . .
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app decider \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/media \
     && chown -R decider /app/var
 
 USER decider

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check install migrate lock bench clean
+.PHONY: run worker test lint typecheck check install migrate lock bench clean
 
 $(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Decider needs Python 3.12 or newer on PATH (python3.13, python3.12 or python3)." >&2; exit 1; }
@@ -30,6 +30,11 @@ run: migrate
 	@echo "Assess your own answers: echo '{\"stage\":\"prototype\"}' | $(BIN)/python manage.py assess - --format text"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Renders PDF reports in the background after each save. Optional: without it, a download
+# renders on demand.
+worker: migrate
+	$(BIN)/python manage.py db_worker
 
 # The browser tests drive Debian's Chromium (never a downloaded browser). As root on Debian the
 # package is installed when missing; elsewhere install it yourself or the browser tests skip

@@ -1,9 +1,13 @@
-"""Measure the PDF report: a cold render (first in a fresh process) and warm renders.
+"""Measure the PDF report: a cold render, warm renders and the cached download.
 
 Renders the article's support-chatbot scenario (the longest standard report: a hybrid with a
 split) from answers to HTML to PDF with WeasyPrint, exactly as the download view does:
 
-    .venv/bin/python bench/pdf.py [--count 10]
+    .venv/bin/python bench/pdf.py [--count 10] [--downloads 50]
+
+The cached download goes through the Django test client and the real view (middleware,
+session, access check, cache read) against a SQLite bench database of its own, with one
+assessment of the same answers saved (which renders and caches its PDFs).
 
 Record the figures in docs/PERFORMANCE.md.
 """
@@ -23,12 +27,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "sqlite:///var/bench-pdf.sqlite3")
+os.environ.setdefault("DJANGO_MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
+os.environ.setdefault("DJANGO_TASKS_IMMEDIATE", "1")  # the save renders and caches the PDFs
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "decider.settings")
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from decider.assessments.services import VISITOR_KEY, start_assessment  # noqa: E402
 from decider.engine import assess, validate_answers  # noqa: E402
 from decider.exports.pdf import render_html, render_pdf, report_context  # noqa: E402
 
@@ -58,6 +70,7 @@ def render_once(answers: Mapping[str, Any]) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--downloads", type=int, default=50)
     args = parser.parse_args()
     scenarios = json.loads((ROOT / "tests" / "article_scenarios.json").read_text())
     answers = validate_answers(scenarios["scenarios"][2]["answers"])
@@ -76,6 +89,33 @@ def main() -> None:
     print(
         f"  warm renders, {args.count}: median {statistics.median(warm):5.0f} ms, "
         f"min {warm[0]:5.0f} ms, max {warm[-1]:5.0f} ms"
+    )
+    measure_cached_download(answers, args.downloads)
+
+
+def measure_cached_download(answers: Mapping[str, Any], count: int) -> None:
+    call_command("migrate", verbosity=0)
+    assessment = start_assessment(visitor="bench", answers=dict(answers), name="Chatbot")
+    client = Client()
+    session = client.session
+    session[VISITOR_KEY] = "bench"
+    session.save()
+    url = f"/a/{assessment.id}/export/report.pdf?paper=a4"
+    for _ in range(5):  # warm up the connection, the session and the template hash
+        client.get(url)
+    timings = []
+    for i in range(count):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200 or response["X-Decider-PDF"] != "hit":
+            raise SystemExit(
+                f"download {i}: {response.status_code} {response.get('X-Decider-PDF')}"
+            )
+    timings.sort()
+    print(
+        f"  cached download (view, {count}): median {statistics.median(timings):6.2f} ms, "
+        f"p95 {timings[int(count * 0.95)]:6.2f} ms, max {timings[-1]:6.2f} ms"
     )
 
 

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "decider.accounts",
     "decider.assessments",
     "decider.sharing",
@@ -213,6 +214,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+
+# Uploaded and generated files (the PDF cache under pdf-cache/), through default_storage.
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "media/"
+
+# Background work (PDF reports rendered on save) through Django's tasks framework, queued in
+# the database and run by `manage.py db_worker`. Without a worker nothing breaks: downloads
+# render on demand. DJANGO_TASKS_IMMEDIATE=1 runs tasks in the request instead.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if env_bool("DJANGO_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+
 # In production, static files are served by WhiteNoise from STATIC_ROOT (after collectstatic),
 # with hashed names so they can be cached for ever.
 STORAGES = {

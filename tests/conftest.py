@@ -20,3 +20,10 @@ def load_scenarios() -> list[dict[str, Any]]:
 @pytest.fixture
 def scenarios() -> list[dict[str, Any]]:
     return load_scenarios()
+
+
+@pytest.fixture(autouse=True)
+def tasks_and_media(settings: Any, tmp_path: Path) -> None:
+    """Tasks run in the process (no worker in tests); generated files go to a temp dir."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -192,6 +192,7 @@ def start_assessment(
             search_text=f"{name}\n{complete['use_case']}".casefold(),
         )
         _record_revision(assessment=assessment, changed=list(given), author=author)
+        _queue_pdf_renders(assessment)
     return assessment
 
 
@@ -230,6 +231,13 @@ def _record_revision(*, assessment: Assessment, changed: Iterable[str], author: 
         confidence=assessment.confidence,
         author_id=author_id,
     )
+
+
+def _queue_pdf_renders(assessment: Assessment) -> None:
+    """Render the PDF reports in the background once the save commits (see exports.tasks)."""
+    from decider.exports.tasks import enqueue_pdf_renders  # exports builds on assessments
+
+    enqueue_pdf_renders(assessment.pk)
 
 
 # What a save of answers changes on the assessment row.
@@ -304,6 +312,7 @@ def apply_answers(
         current.save(update_fields=[*_RESULT_FIELDS, "updated_at"])
         real_changes = [k for k in changes if before.get(k) != complete[k]]
         _record_revision(assessment=current, changed=real_changes, author=author)
+        _queue_pdf_renders(current)
     for name in (*_RESULT_FIELDS, "updated_at", "current_step"):
         setattr(assessment, name, getattr(current, name))
     return result
@@ -399,6 +408,7 @@ def update_details(*, assessment: Assessment, name: str, status: str) -> None:
     assessment.status = status
     assessment.refresh_search_text()
     assessment.save(update_fields=["name", "status", "search_text", "updated_at"])
+    _queue_pdf_renders(assessment)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from decider.assessments import services
 from decider.assessments.models import Assessment
 from decider.middleware import sign_in_required
 
-from . import pdf
+from . import cache, pdf
 from .decision_record import decision_record
 from .exchange import (
     MAX_IMPORT_BYTES,
@@ -108,34 +108,18 @@ def export_json(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
 
 @require_GET
 def export_pdf(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
-    """The printable report as a PDF, on A4 or US Letter paper."""
+    """The printable report as a PDF, on A4 or US Letter paper: from the cache when a save
+    already rendered it (see exports.tasks), else rendered now and stored."""
     assessment = services.get_assessment_for_request(request, assessment_id)
     paper = request.GET.get("paper", "a4")
     if paper not in pdf.PAPERS:
         return HttpResponseBadRequest("paper: choose a4 or letter")
-    result = services.assess_answers(assessment.answers)
-    author = str(assessment.author) if assessment.author_id else ""
-    context = pdf.report_context(
-        title=assessment.title,
-        use_case=assessment.answers.get("use_case") or "",
-        team=assessment.team.name if assessment.team else "",
-        author=author,
-        status=assessment.get_status_display(),
-        answers=assessment.answers,
-        result=result,
-        assessed_at=timezone.localtime(),
-        paper=paper,
-    )
-    content = pdf.render_pdf(
-        pdf.render_html(context),
-        title=assessment.title,
-        author=author,
-        subject=f"Recommendation: {context['rec_words']}",
-        created=context["assessed_at"],
-    )
-    return _attachment(
+    content, hit = cache.pdf_for_assessment(assessment, paper)
+    response = _attachment(
         content, content_type="application/pdf", filename=f"{_file_stem(assessment)}-{paper}.pdf"
     )
+    response["X-Decider-PDF"] = "hit" if hit else "miss"
+    return response
 
 
 @sign_in_required

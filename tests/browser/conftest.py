@@ -225,3 +225,12 @@ def pytest_runtest_makereport(
         if opened is not None and opened.console:
             report.sections.append(("browser console", "\n".join(opened.console)))
     return report
+
+
+@pytest.fixture(autouse=True)
+def tasks_and_media(settings: Any, tmp_path: Path) -> None:
+    """Saves queue their PDF renders and nothing runs them: the flows measure the pages, and
+    a synchronous render on every autosave would only slow them (downloads render on demand).
+    """
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
