@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -71,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--downloads", type=int, default=50)
+    parser.add_argument("--chromium", type=int, default=3, help="runs of the reference (0: skip)")
     args = parser.parse_args()
     scenarios = json.loads((ROOT / "tests" / "article_scenarios.json").read_text())
     answers = validate_answers(scenarios["scenarios"][2]["answers"])
@@ -91,6 +95,60 @@ def main() -> None:
         f"min {warm[0]:5.0f} ms, max {warm[-1]:5.0f} ms"
     )
     measure_cached_download(answers, args.downloads)
+    measure_chromium(answers, args.chromium)
+
+
+def measure_chromium(answers: Mapping[str, Any], count: int) -> None:
+    """Chromium's print-to-PDF of the same HTML (stylesheet inlined), as a reference only:
+    each run starts a headless browser, which is how it would be used from Python."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() or count == 0:
+        print("  Chromium print-to-PDF: skipped (no /usr/bin/chromium)")
+        return
+    result = assess(answers)
+    context = report_context(
+        title="Customer support chatbot",
+        use_case=str(answers["use_case"]),
+        team="Bench team",
+        author="Bench",
+        status="Proposed",
+        answers=answers,
+        result=result,
+        assessed_at=datetime.now(UTC),
+        paper="a4",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "report.html"
+        page.write_text(render_html(context, standalone=True), encoding="utf-8")
+        out = Path(folder) / "report.pdf"
+        timings = []
+        for _ in range(count):
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    f"--user-data-dir={folder}/profile",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={out}",
+                    page.as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            timings.append((time.perf_counter() - start) * 1000)
+        timings.sort()
+        print(
+            f"  Chromium print-to-PDF, {count} runs (browser start included): median "
+            f"{statistics.median(timings):5.0f} ms, {out.stat().st_size / 1024:.0f} KiB"
+        )
 
 
 def measure_cached_download(answers: Mapping[str, Any], count: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -98,8 +99,18 @@ def report_context(
     }
 
 
-def render_html(context: Mapping[str, Any]) -> str:
-    return render_to_string("exports/report_print.html", dict(context))
+def render_html(context: Mapping[str, Any], *, standalone: bool = False) -> str:
+    """The print HTML. ``standalone`` embeds the print stylesheet, for a file opened on its own
+    (the PDF renderer gets the parsed stylesheet directly instead)."""
+    extra = {"inline_css": print_css_text()} if standalone else {}
+    return render_to_string("exports/report_print.html", {**context, **extra})
+
+
+@functools.cache
+def print_css_text() -> str:
+    path = finders.find("css/print.css")
+    assert isinstance(path, str), "static/css/print.css is missing"
+    return Path(path).read_text(encoding="utf-8")
 
 
 class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # untyped base

@@ -82,9 +82,9 @@ class Command(BaseCommand):
             assessed_at=now,
             paper=paper,
         )
-        html = pdf.render_html(context)
         if fmt == "html":
-            return html
+            return pdf.render_html(context, standalone=True)
+        html = pdf.render_html(context)
         return pdf.render_pdf(
             html,
             title=title,
