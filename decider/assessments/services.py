@@ -403,6 +403,20 @@ def team_assessments(
     return query.select_related("author").order_by(*SORTS.get(sort, SORTS["updated"]))
 
 
+def team_assessments_for(*, team: Any, params: Mapping[str, str]) -> Any:
+    """``team_assessments`` with the filters of a list page's query string (also the CSV's)."""
+    return team_assessments(
+        team=team,
+        search=params.get("q", "").strip(),
+        recommendation=params.get("recommendation", ""),
+        stage=params.get("stage", ""),
+        status=params.get("status", ""),
+        author=params.get("author", ""),
+        archived=params.get("archived") == "1",
+        sort=params.get("sort", "updated"),
+    )
+
+
 def update_details(*, assessment: Assessment, name: str, status: str) -> None:
     assessment.name = name.strip()[:120]
     assessment.status = status

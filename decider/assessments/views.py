@@ -444,16 +444,7 @@ def team_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     """A team's assessments: search, filter, sort, paginate; pick some to compare."""
     member = get_team_for_user(request.user, slug)  # type: ignore[arg-type]
     params = request.GET
-    query = services.team_assessments(
-        team=member.team,
-        search=params.get("q", "").strip(),
-        recommendation=params.get("recommendation", ""),
-        stage=params.get("stage", ""),
-        status=params.get("status", ""),
-        author=params.get("author", ""),
-        archived=params.get("archived") == "1",
-        sort=params.get("sort", "updated"),
-    )
+    query = services.team_assessments_for(team=member.team, params=params)
     page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
     kept = params.copy()
     kept.pop("page", None)

@@ -170,16 +170,7 @@ def team_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The team's list as CSV, filtered like the list page (every match, not one page)."""
     member = get_team_for_user(request.user, slug)  # type: ignore[arg-type]
     params = request.GET
-    query = services.team_assessments(
-        team=member.team,
-        search=params.get("q", "").strip(),
-        recommendation=params.get("recommendation", ""),
-        stage=params.get("stage", ""),
-        status=params.get("status", ""),
-        author=params.get("author", ""),
-        archived=params.get("archived") == "1",
-        sort=params.get("sort", "updated"),
-    )
+    query = services.team_assessments_for(team=member.team, params=params)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
