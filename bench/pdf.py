@@ -48,21 +48,24 @@ from decider.engine import assess, validate_answers  # noqa: E402
 from decider.exports.pdf import render_html, render_pdf, report_context  # noqa: E402
 
 
-def render_once(answers: Mapping[str, Any]) -> bytes:
-    result = assess(answers)
-    context = report_context(
+def bench_context(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The print context of the standard report, as the download view builds it."""
+    return report_context(
         title="Customer support chatbot",
         use_case=str(answers["use_case"]),
         team="Bench team",
         author="Bench",
         status="Proposed",
         answers=answers,
-        result=result,
+        result=assess(answers),
         assessed_at=datetime.now(UTC),
         paper="a4",
     )
+
+
+def render_once(answers: Mapping[str, Any]) -> bytes:
     return render_pdf(
-        render_html(context),
+        render_html(bench_context(answers)),
         title="Customer support chatbot",
         author="Bench",
         subject="Decider report",
@@ -105,18 +108,7 @@ def measure_chromium(answers: Mapping[str, Any], count: int) -> None:
     if not Path(chromium).exists() or count == 0:
         print("  Chromium print-to-PDF: skipped (no /usr/bin/chromium)")
         return
-    result = assess(answers)
-    context = report_context(
-        title="Customer support chatbot",
-        use_case=str(answers["use_case"]),
-        team="Bench team",
-        author="Bench",
-        status="Proposed",
-        answers=answers,
-        result=result,
-        assessed_at=datetime.now(UTC),
-        paper="a4",
-    )
+    context = bench_context(answers)
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "report.html"
         page.write_text(render_html(context, standalone=True), encoding="utf-8")

@@ -237,7 +237,7 @@ def _queue_pdf_renders(assessment: Assessment) -> None:
     """Render the PDF reports in the background once the save commits (see exports.tasks)."""
     from decider.exports.tasks import enqueue_pdf_renders  # exports builds on assessments
 
-    enqueue_pdf_renders(assessment.pk)
+    enqueue_pdf_renders(assessment)
 
 
 # What a save of answers changes on the assessment row.
