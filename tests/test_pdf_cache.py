@@ -145,6 +145,23 @@ def test_saving_answers_or_details_renders_the_new_pdfs(
     assert response["X-Decider-PDF"] == "hit"
 
 
+def test_a_render_queued_before_a_newer_save_skips_itself(crew: dict[str, Any]) -> None:
+    """A burst of autosaves queues a task per save; only the last save's tasks render."""
+    from decider.exports.tasks import render_pdf_task
+
+    assessment = crew["assessment"]
+    older = assessment.updated_at.isoformat()
+    apply_answers(assessment=assessment, changes={"stage": "pilot"}, author=crew["owner"])
+    before = set(cached_files())
+
+    render_pdf_task.call(str(assessment.id), "a4", older)  # stale: a newer save exists
+    stale = set(cached_files())
+    render_pdf_task.call(str(assessment.id), "a4", assessment.updated_at.isoformat())
+
+    assert stale == before
+    assert len(set(cached_files()) - before) == 1
+
+
 def test_a_miss_renders_on_demand_and_stores(crew: dict[str, Any]) -> None:
     assessment = crew["assessment"]
     for name in cached_files():
