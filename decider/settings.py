@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "decider.assessments",
     "decider.sharing",
     "decider.exports",
+    "decider.api",
+    "ninja",  # its Swagger UI files, served from our static files (no CDN)
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -167,6 +169,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "decider.middleware.SignInRedirectMiddleware",
+    "decider.api.middleware.ApiBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "decider.urls"
@@ -286,3 +289,20 @@ LOGGING = {
     # WeasyPrint logs every rendering step at INFO; keep its warnings (a refused URL) only.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit from the environment as "requests/seconds", e.g. "120/60"; 0 turns it off."""
+    raw = env_str(name, default)
+    count, _, seconds = raw.partition("/")
+    if not (count.strip().isdigit() and seconds.strip().isdigit() and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name} must look like 120/60 (requests/seconds), not {raw!r}")
+    return int(count), int(seconds)
+
+
+# The JSON API (/api/v1/): rate limits per token (or per address without one), body size.
+DECIDER_API_RATE_LIMITS = {
+    "assess": _rate("DECIDER_API_RATE_ASSESS", "120/60"),
+    "write": _rate("DECIDER_API_RATE_WRITE", "60/60"),
+}
+DECIDER_API_MAX_BODY_BYTES = env_int("DECIDER_API_MAX_BODY_BYTES", 1024 * 1024)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("decider.accounts.urls")),
     path("", include("decider.sharing.urls")),
     path("", include("decider.exports.urls")),
+    path("", include("decider.api.urls")),
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("assessments/new/", views.assessment_new, name="assessment_new"),

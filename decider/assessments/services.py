@@ -379,8 +379,14 @@ def team_assessments(
     archived: bool = False,
     sort: str = "updated",
 ) -> Any:
-    """A team's assessments, filtered and sorted; a lazy query for pagination."""
-    query = Assessment.objects.filter(team=team, archived_at__isnull=not archived)
+    """A team's assessments, filtered and sorted; a lazy query for pagination.
+
+    ``team`` is one team, or a query of teams (the API's "all my teams").
+    """
+    from django.db.models import QuerySet
+
+    teams = {"team__in": team} if isinstance(team, QuerySet) else {"team": team}
+    query = Assessment.objects.filter(**teams, archived_at__isnull=not archived)
     if search:
         query = query.filter(search_text__contains=search.casefold())
     if recommendation:

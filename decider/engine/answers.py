@@ -85,6 +85,11 @@ def _message(error: Any, known: dict[str, Question]) -> FieldError:
     return FieldError(field, f"{given} is not allowed; expected {question.allowed()}", given)
 
 
+def field_error(error: Any) -> FieldError:
+    """One of pydantic's errors for the answers model, in the words the engine uses."""
+    return _message(error, questions())
+
+
 def validate_answers(data: object) -> Answers:
     """Return the complete answers (defaults filled in) or raise ``AnswersError``."""
     if not isinstance(data, dict):

@@ -56,11 +56,11 @@ def _attachment(content: str | bytes, *, content_type: str, filename: str) -> Ht
     return response
 
 
-def _file_stem(assessment: Assessment) -> str:
+def file_stem(assessment: Assessment) -> str:
     return slugify(assessment.title)[:60].strip("-") or "assessment"
 
 
-def _decision_makers(assessment: Assessment) -> list[str]:
+def decision_makers(assessment: Assessment) -> list[str]:
     """The people who can decide: the team's owners and editors, the author first."""
     if assessment.team_id is None:
         return [str(assessment.author)] if assessment.author_id else []
@@ -84,14 +84,14 @@ def export_decision_record(request: HttpRequest, assessment_id: UUID) -> HttpRes
         result=result,
         status=assessment.status,
         date=timezone.localdate(assessment.updated_at),
-        decision_makers=_decision_makers(assessment),
+        decision_makers=decision_makers(assessment),
         ruleset_version=result["ruleset"]["version"],
         ruleset_sha256=result["ruleset"]["sha256"],
     )
     return _attachment(
         text,
         content_type="text/markdown; charset=utf-8",
-        filename=f"decision-record-{_file_stem(assessment)}.md",
+        filename=f"decision-record-{file_stem(assessment)}.md",
     )
 
 
@@ -102,7 +102,7 @@ def export_json(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     return _attachment(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n",
         content_type="application/json",
-        filename=f"{_file_stem(assessment)}.json",
+        filename=f"{file_stem(assessment)}.json",
     )
 
 
@@ -116,7 +116,7 @@ def export_pdf(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
         return HttpResponseBadRequest("paper: choose a4 or letter")
     content, hit = cache.pdf_for_assessment(assessment, paper)
     response = _attachment(
-        content, content_type="application/pdf", filename=f"{_file_stem(assessment)}-{paper}.pdf"
+        content, content_type="application/pdf", filename=f"{file_stem(assessment)}-{paper}.pdf"
     )
     response["X-Decider-PDF"] = "hit" if hit else "miss"
     return response
