@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Swagger
+from ninja import NinjaAPI, Query, Router, Status, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.parser import Parser
 from pydantic import BaseModel, Field
@@ -390,7 +390,7 @@ def list_assessments(request: HttpRequest, filters: Query[ListFilters]) -> dict[
 
 
 @team_router.post("/assessments", response={201: schemas.AssessmentOut, **ERRORS})
-def create_assessment(request: HttpRequest, payload: schemas.AssessmentCreate) -> tuple[int, Any]:
+def create_assessment(request: HttpRequest, payload: schemas.AssessmentCreate) -> Status:
     """A new assessment in one of your teams (owner or editor), from the answers given."""
     count(request, "write")
     member = get_team(request, payload.team, write=True)
@@ -408,7 +408,7 @@ def create_assessment(request: HttpRequest, payload: schemas.AssessmentCreate) -
                 assessment=assessment, name=assessment.name, status=payload.status
             )
     assessment.team = member.team
-    return 201, detail(request, assessment)
+    return Status(201, detail(request, assessment))
 
 
 @team_router.get("/assessments/{assessment_id}", response={200: schemas.AssessmentOut, **ERRORS})
@@ -702,7 +702,7 @@ IMPORT_BODY = {
     openapi_extra=IMPORT_BODY,
     summary="Import a JSON exchange file as a new assessment",
 )
-def import_file(request: HttpRequest, slug: str) -> tuple[int, Any]:
+def import_file(request: HttpRequest, slug: str) -> Status:
     """All or nothing: every problem in the file is named, and nothing is stored unless the
     whole file is valid. The file's result is ignored and recomputed."""
     count(request, "write")
@@ -718,7 +718,7 @@ def import_file(request: HttpRequest, slug: str) -> tuple[int, Any]:
         imported=imported, team=member.team, author=caller(request).user, visitor="api"
     )
     assessment.team = member.team
-    return 201, detail(request, assessment)
+    return Status(201, detail(request, assessment))
 
 
 api.add_router("/", public)
