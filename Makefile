@@ -31,10 +31,10 @@ run: migrate
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# Renders PDF reports in the background after each save. Optional: without it, a download
-# renders on demand.
+# Renders PDF reports in the background after each save, and queues again the renders of a
+# worker that died. Optional: without it, a download renders on demand.
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	$(BIN)/python manage.py worker
 
 # The browser tests drive Debian's Chromium (never a downloaded browser). As root on Debian the
 # package is installed when missing; elsewhere install it yourself or the browser tests skip

@@ -1,12 +1,42 @@
-"""gunicorn settings for the Docker image; every value can be overridden by the environment."""
+"""gunicorn settings for the Docker image; every value can be overridden by the environment.
+
+Workers and threads: gthread workers, each a process with a small pool of threads. Decider's
+requests mostly wait on PostgreSQL or render a PDF (CPU, in WeasyPrint): threads cover the
+waiting, processes use the cores. Each process has its own psycopg connection pool, and a thread
+holds at most one connection while it serves a request, so the pool's size follows the thread
+count: settings.py sizes it from the same GUNICORN_THREADS (default 4), so no request ever waits
+for a connection and none sits idle. A process therefore opens at most GUNICORN_THREADS
+connections, and the whole web tier GUNICORN_WORKERS x GUNICORN_THREADS per machine: keep that,
+summed over machines and workers, below PostgreSQL's max_connections (docs/DEPLOYMENT.md).
+
+The application is not preloaded: a connection pool must not be shared across a fork, so each
+worker process loads Django and opens its own.
+"""
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Threads share a process's psycopg connection pool; processes use both cores.
 worker_class = "gthread"
+# Two processes suit the usual two-core container; raise it with the cores.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gthread workers heartbeat from their main loop, so this bounds a stuck process, not a slow
+# request; a PDF rendered on demand takes about a second.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-accesslog = "-"
+# Let a load balancer's idle keep-alive connections be reused rather than reopened.
+keepalive = 5
+# The application logs one line per request itself (decider.middleware.RequestIdMiddleware,
+# with the request id and the user), so gunicorn's own access log would only repeat it.
+accesslog = None
 errorlog = "-"
+
+# gunicorn's own lines (worker boots, exits, timeouts) in the application's format: JSON unless
+# DJANGO_LOG_FORMAT=plain, so a log collector sees one format from the container.
+if os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() == "json":
+    logconfig_dict = {
+        "formatters": {"generic": {"()": "decider.logs.JsonFormatter"}},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+    }

@@ -7,6 +7,7 @@ and ``DJANGO_ALLOWED_HOSTS``, or the process refuses to start.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from decider.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,11 +57,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, *, pool: bool) -> dict[str, Any]:
+def env_json_object(name: str, default: dict[str, Any]) -> dict[str, Any]:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {raw!r}")
+    return value
+
+
+def database_from_url(url: str, *, pool: bool, pool_max_size: int = 4) -> dict[str, Any]:
     """Turn ``sqlite:///path`` or ``postgres://user:pass@host:port/name`` into DATABASES['default'].
 
     Relative SQLite paths are relative to the project directory. ``pool`` switches on psycopg's
-    connection pool for PostgreSQL.
+    connection pool for PostgreSQL, at most ``pool_max_size`` connections per process unless the
+    URL says otherwise (``?pool_max_size=``).
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -84,7 +101,7 @@ def database_from_url(url: str, *, pool: bool) -> dict[str, Any]:
         if pool:
             options["pool"] = {
                 "min_size": int(query.pop("pool_min_size", "1")),
-                "max_size": int(query.pop("pool_max_size", "8")),
+                "max_size": int(query.pop("pool_max_size", str(pool_max_size))),
             }
         options.update(query)
         return {
@@ -111,6 +128,9 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
         )
     SECRET_KEY = "development-only-insecure-key-never-use-in-production"
+# Sessions (and with them the work of visitors without an account) are signed with the key:
+# to rotate it without losing them, move the old key here for a while.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
@@ -119,6 +139,7 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -158,12 +179,15 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Decider <decider@localhost>")
 
 MIDDLEWARE = [
+    # First, so the request id and the one log line per request cover everything below.
+    "decider.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "decider.middleware.SignedInSessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -192,10 +216,17 @@ TEMPLATES = [
 ]
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
+# Under gunicorn's gthread worker each thread serves one request at a time and holds at most one
+# database connection while it does (Django hands it back to the pool when the request ends).
+# A pool as large as the thread count therefore never makes a request wait for a connection,
+# and a larger one would only keep idle connections open against PostgreSQL's max_connections.
+# gunicorn.conf.py reads the same variable with the same default.
+WEB_THREADS = env_int("GUNICORN_THREADS", 4)
 DATABASES = {
     "default": database_from_url(
         env_str("DATABASE_URL", "sqlite:///var/decider.sqlite3"),
         pool=env_bool("DATABASE_POOL", True),
+        pool_max_size=WEB_THREADS,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -218,12 +249,16 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "static"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 
-# Uploaded and generated files (the PDF cache under pdf-cache/), through default_storage.
+# Generated files (the PDF cache under pdf-cache/), through default_storage: the local disk
+# by default; any Django storage (an S3 bucket through django-storages, say) when several
+# machines must share them. DJANGO_STORAGE_OPTIONS is that backend's OPTIONS, as JSON.
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
+STORAGE_BACKEND = env_str("DJANGO_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+STORAGE_OPTIONS = env_json_object("DJANGO_STORAGE_OPTIONS", {})
 
 # Background work (PDF reports rendered on save) through Django's tasks framework, queued in
-# the database and run by `manage.py db_worker`. Without a worker nothing breaks: downloads
+# the database and run by `manage.py worker`. Without a worker nothing breaks: downloads
 # render on demand. DJANGO_TASKS_IMMEDIATE=1 runs tasks in the request instead.
 TASKS = {
     "default": {
@@ -234,17 +269,35 @@ TASKS = {
         )
     }
 }
+# django-tasks-db leaves the task of a worker that died (killed, out of memory, its machine
+# gone) marked as running for ever. `manage.py worker` queues such a task again once it has
+# been running this long; a PDF render takes about a second, so five minutes means dead.
+TASK_STALE_SECONDS = env_int("DJANGO_TASKS_STALE_SECONDS", 300)
+if TASK_STALE_SECONDS < 1:
+    raise ImproperlyConfigured("DJANGO_TASKS_STALE_SECONDS must be at least 1.")
 
 # In production, static files are served by WhiteNoise from STATIC_ROOT (after collectstatic),
 # with hashed names so they can be cached for ever.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": STORAGE_BACKEND, "OPTIONS": STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
+    },
+}
+
+# Caches live in each process's memory: "fragments" holds rendered HTML keyed by a hash of its
+# content (decider/fragments.py), which can never be stale, so it needs no sharing between
+# processes or machines. Nothing else relies on a cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": env_int("DECIDER_FRAGMENT_CACHE_ENTRIES", 2000)},
     },
 }
 
@@ -263,32 +316,43 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Health probes come over plain HTTP from inside the network (the compose healthcheck, a load
+# balancer): never redirect them to HTTPS. Patterns match the path without its leading slash.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "decider.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
-# Until accounts exist, the session is what ties a browser to its assessments: keep it long
-# enough that nobody loses their work to an expired cookie.
+# A visitor's session is what ties a browser to the assessments it started without an account:
+# keep it long enough that nobody loses their work to an expired cookie.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE_DAYS", 365) * 24 * 3600
+# A signed-in session opens a team's work: it ends after this long without activity
+# (decider.middleware.SignedInSessionIdleMiddleware), and activity keeps it going.
+SESSION_IDLE_SECONDS = env_int("DJANGO_SESSION_IDLE_DAYS", 14) * 24 * 3600
+if SESSION_IDLE_SECONDS < 24 * 3600:
+    raise ImproperlyConfigured("DJANGO_SESSION_IDLE_DAYS must be at least 1.")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+# The preload flag only says the site consents to browsers' built-in HTTPS lists; nothing is
+# listed until someone submits the registrable domain, whose own apex must send it too.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every rendering step at INFO; keep its warnings (a refused URL) only.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
-}
+# One JSON object per line in production (log collectors parse it as is), readable lines in
+# development; every record carries the request id (decider.logs). The web app, the worker and
+# management commands all log through this configuration.
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+LOGGING = logging_config(
+    json_lines=LOG_FORMAT == "json", level=env_str("DJANGO_LOG_LEVEL", "INFO").upper()
+)
 
 
 def _rate(name: str, default: str) -> tuple[int, int]:

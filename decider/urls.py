@@ -1,12 +1,17 @@
 """URL map of the whole site."""
 
+from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from decider import health
 from decider.assessments import compare_views, views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
     path("", include("decider.accounts.urls")),
     path("", include("decider.sharing.urls")),
     path("", include("decider.exports.urls")),

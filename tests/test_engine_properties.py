@@ -64,7 +64,7 @@ def value_of(question: Question) -> st.SearchStrategy[Any]:
         return st.integers(question.minimum, question.maximum)
     assert question.max_length is not None
     return st.one_of(
-        st.text(max_size=40),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40),  # storable
         st.just("x" * question.max_length),
     )
 
@@ -411,7 +411,8 @@ def bad_value(question: Question) -> st.SearchStrategy[Any]:
         return st.one_of(out_of_range, wrong_type)
     assert question.max_length is not None
     too_long = st.just("y" * (question.max_length + 1))
-    return st.one_of(too_long, not_a_string)
+    with_nul = st.text(max_size=10).map(lambda text: text + "\x00")
+    return st.one_of(too_long, not_a_string, with_nul)
 
 
 @st.composite

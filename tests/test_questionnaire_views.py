@@ -593,6 +593,19 @@ def test_autosave_refuses_a_use_case_longer_than_allowed(owner: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_autosave_refuses_a_nul_character_in_text(owner: Client) -> None:
+    """No database stores NUL in text (PostgreSQL refuses it): a message, never a 500."""
+    assessment = make_assessment(use_case="Summarise tickets")
+    before = saved_state(assessment)
+
+    response = owner.post(answer_url(assessment), {"use_case": "Summarise\x00 tickets"})
+
+    assert response.status_code == 422
+    assert saved_state(assessment) == before
+    assert "NUL character" in text_of(Page(response).by_id("feedback-use_case"))
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "data",
     [

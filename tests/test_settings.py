@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,14 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from decider.settings import BASE_DIR, database_from_url, env_bool, env_int, env_list
+from decider.settings import (
+    BASE_DIR,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_json_object,
+    env_list,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +61,9 @@ def test_sqlite_url_relative_and_absolute() -> None:
 
 def test_postgres_url_with_pool() -> None:
     db = database_from_url(
-        "postgres://app:s%40cret@db.internal:6543/decider?sslmode=require", pool=True
+        "postgres://app:s%40cret@db.internal:6543/decider?sslmode=require",
+        pool=True,
+        pool_max_size=8,
     )
 
     assert db == {
@@ -65,6 +76,14 @@ def test_postgres_url_with_pool() -> None:
         "CONN_MAX_AGE": 0,
         "OPTIONS": {"pool": {"min_size": 1, "max_size": 8}, "sslmode": "require"},
     }
+
+
+def test_postgres_pool_size_from_the_url_wins() -> None:
+    db = database_from_url(
+        "postgres://app@db/decider?pool_min_size=2&pool_max_size=12", pool=True, pool_max_size=4
+    )
+
+    assert db["OPTIONS"] == {"pool": {"min_size": 2, "max_size": 12}}
 
 
 def test_postgres_url_without_pool_keeps_connections() -> None:
@@ -87,7 +106,8 @@ def test_bad_database_url_is_refused(url: str, message: str) -> None:
         database_from_url(url, pool=False)
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _start(env: dict[str, str], show: str = "settings.DEBUG") -> subprocess.CompletedProcess[str]:
+    """Start Django in a fresh process with only ``env`` configured; print ``show``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     return subprocess.run(
         [
@@ -95,7 +115,7 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             "-c",
             "import django, os; "
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'decider.settings'); django.setup(); "
-            "from django.conf import settings; print(settings.DEBUG)",
+            f"from django.conf import settings; print({show})",
         ],
         cwd=ROOT,
         env={**clean, **env},
@@ -131,3 +151,93 @@ def test_production_starts_when_configured() -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def _names_read(source: str) -> set[str]:
+    """Names passed as the first argument of a call: env_str("X", ...), _rate("X", ...)."""
+    return set(re.findall(r'\b\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_readme_documents_every_environment_variable_the_settings_read() -> None:
+    settings_source = (ROOT / "decider" / "settings.py").read_text()
+    gunicorn_source = (ROOT / "gunicorn.conf.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = _names_read(settings_source) | _names_read(gunicorn_source)
+
+    assert {"DJANGO_DEBUG", "DATABASE_URL", "DJANGO_SESSION_IDLE_DAYS", "GUNICORN_THREADS"} <= names
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
+
+
+def test_gunicorn_threads_and_the_database_pool_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    defaults = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    pooled = _start(
+        {"DATABASE_URL": "postgres://app@db.internal/decider", "GUNICORN_THREADS": "7"},
+        "settings.DATABASES['default']['OPTIONS']['pool']['max_size']",
+    )
+
+    assert defaults["worker_class"] == "gthread"
+    assert (
+        defaults["threads"]
+        == database_from_url("postgres://app@db/decider", pool=True)["OPTIONS"]["pool"]["max_size"]
+    )
+    assert pooled.stdout.strip() == "7", pooled.stderr
+
+
+def test_env_json_object_reads_an_object_and_refuses_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("X_OPTIONS", '{"bucket_name": "decider", "querystring_auth": false}')
+    assert env_json_object("X_OPTIONS", {}) == {"bucket_name": "decider", "querystring_auth": False}
+    monkeypatch.setenv("X_OPTIONS", "")
+    assert env_json_object("X_OPTIONS", {"a": 1}) == {"a": 1}
+    for bad in ("[1, 2]", "{bucket: 1}"):
+        monkeypatch.setenv("X_OPTIONS", bad)
+        with pytest.raises(ImproperlyConfigured, match="X_OPTIONS must be a JSON object"):
+            env_json_object("X_OPTIONS", {})
+
+
+def test_the_file_storage_is_configurable_for_a_shared_store() -> None:
+    done = _start(
+        {
+            "DJANGO_STORAGE_BACKEND": "django.core.files.storage.InMemoryStorage",
+            "DJANGO_STORAGE_OPTIONS": '{"location": "shared"}',
+        },
+        "settings.STORAGES['default']",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(
+        {"BACKEND": "django.core.files.storage.InMemoryStorage", "OPTIONS": {"location": "shared"}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DJANGO_LOG_FORMAT": "xml"}, "DJANGO_LOG_FORMAT must be json or plain"),
+        ({"DJANGO_SESSION_IDLE_DAYS": "0"}, "DJANGO_SESSION_IDLE_DAYS must be at least 1"),
+        ({"DJANGO_TASKS_STALE_SECONDS": "0"}, "DJANGO_TASKS_STALE_SECONDS must be at least 1"),
+    ],
+)
+def test_nonsense_settings_refuse_to_start(env: dict[str, str], message: str) -> None:
+    done = _start(env)
+
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+def test_logs_are_json_in_production_and_plain_in_development() -> None:
+    production = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "decider.example",
+    }
+    formatter = "settings.LOGGING['formatters']['default']"
+
+    assert _start(production, "settings.LOG_FORMAT").stdout == "json\n"
+    assert "decider.logs.JsonFormatter" in _start(production, formatter).stdout
+    assert _start({}, "settings.LOG_FORMAT").stdout == "plain\n"
+    assert _start({**production, "DJANGO_LOG_FORMAT": "plain"}, "settings.LOG_FORMAT").stdout == (
+        "plain\n"
+    )

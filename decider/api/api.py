@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Status, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from pydantic import BaseModel, Field
 
@@ -70,13 +72,42 @@ ERRORS = {
 }
 
 
+def json_number(text: str) -> int | float:
+    """A JSON number written with a fraction or exponent: a whole one is an int.
+
+    JSON has one kind of number, and JSON Schema counts ``3.0`` as the integer 3, so a client
+    whose numbers are all doubles must not be refused where the document says integer. Only
+    the JSON spelling is forgiven: the string ``"3"`` is still not 3.
+    """
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+ERROR_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to sign in with: `Bearer`.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the next request is counted again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 class LimitedParser(Parser):
     """JSON bodies, refused whole when not JSON (the size is checked earlier, by
     ``ApiBodyLimitMiddleware``)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
-            return json.loads(request.body)
+            return json.loads(request.body, parse_float=json_number)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ApiError(
                 422, "The request body is not valid JSON.", [("body", "not JSON")]
@@ -84,6 +115,10 @@ class LimitedParser(Parser):
         except RecursionError:
             raise ApiError(
                 422, "The request body is nested too deeply.", [("body", "too deep")]
+            ) from None
+        except ValueError:  # an integer of more than 4300 digits, which Python will not read
+            raise ApiError(
+                422, "The request body has a number too long to read.", [("body", "too long")]
             ) from None
 
 
@@ -103,6 +138,18 @@ class DeciderAPI(NinjaAPI):
                 found.append({**error, "loc": (model.__ninja_param_source__, *loc)})
         return ValidationError(found)
 
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document, with the headers every 401 and 429 carries (see ``errors``)."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, headers in ERROR_HEADERS.items():
+                    if status in operation["responses"]:
+                        operation["responses"][status].setdefault("headers", {}).update(headers)
+        return schema
+
 
 api = DeciderAPI(
     title="Decider API",
@@ -116,7 +163,11 @@ api = DeciderAPI(
     ),
     urls_namespace="api-v1",
     parser=LimitedParser(),
-    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
+    # Swagger UI's deep links put a link inside each operation's toggle button (a nested
+    # control that screen readers and axe refuse); templates/ninja/swagger.html serves the page.
+    docs=Swagger(
+        settings={"persistAuthorization": False, "tryItOutEnabled": False, "deepLinking": False}
+    ),
     docs_url="/docs",
 )
 errors.install(api)
@@ -203,11 +254,13 @@ def get_assessment(request: HttpRequest, assessment_id: UUID, *, write: bool = F
 
 
 def get_team(request: HttpRequest, slug: str, *, write: bool = False) -> Membership:
-    member = (
-        Membership.objects.select_related("team")
-        .filter(team__slug=slug, user=caller(request).user)
-        .first()
-    )
+    member = None
+    if "\x00" not in slug:  # no slug holds a NUL, and PostgreSQL refuses one in a query
+        member = (
+            Membership.objects.select_related("team")
+            .filter(team__slug=slug, user=caller(request).user)
+            .first()
+        )
     if member is None:
         raise ApiError(404, f"No team '{slug[:60]}' among your teams.", [("team", "unknown")])
     if write and not member.can_edit:
@@ -275,6 +328,8 @@ def questionnaire(request: HttpRequest) -> dict[str, Any]:
     "/assess",
     response={200: schemas.Result, **ERRORS},
     auth=optional_token,
+    # The token is optional: an empty requirement next to it says so in the document.
+    openapi_extra={"security": [{}]},
     summary="Assess answers (nothing is stored)",
 )
 def assess(request: HttpRequest, payload: schemas.Answers) -> dict[str, Any]:  # type: ignore[valid-type]
@@ -300,6 +355,7 @@ class BatchOut(BaseModel):
     "/assess/batch",
     response={200: BatchOut, **ERRORS},
     auth=optional_token,
+    openapi_extra={"security": [{}]},
     summary="Assess many sets of answers at once",
 )
 def assess_batch(request: HttpRequest, payload: Batch) -> dict[str, Any]:
@@ -376,6 +432,9 @@ def list_assessments(request: HttpRequest, filters: Query[ListFilters]) -> dict[
         archived=filters.archived,
         sort=filters.sort,
     ).select_related("team")
+    if "\x00" in filters.q + filters.stage:
+        # No stored text holds a NUL, and PostgreSQL refuses one in a query: nothing matches.
+        query = query.none()
     total = query.count()
     pages = max(1, math.ceil(total / filters.page_size))
     start = (filters.page - 1) * filters.page_size
@@ -390,7 +449,9 @@ def list_assessments(request: HttpRequest, filters: Query[ListFilters]) -> dict[
 
 
 @team_router.post("/assessments", response={201: schemas.AssessmentOut, **ERRORS})
-def create_assessment(request: HttpRequest, payload: schemas.AssessmentCreate) -> Status:
+def create_assessment(
+    request: HttpRequest, payload: schemas.AssessmentCreate
+) -> Status[dict[str, Any]]:
     """A new assessment in one of your teams (owner or editor), from the answers given."""
     count(request, "write")
     member = get_team(request, payload.team, write=True)
@@ -403,10 +464,9 @@ def create_assessment(request: HttpRequest, payload: schemas.AssessmentCreate) -
             author=caller(request).user,
             name=payload.name,
         )
-        if payload.status != "draft":
-            services.update_details(
-                assessment=assessment, name=assessment.name, status=payload.status
-            )
+        if payload.status != "draft":  # part of the first version, as an import's status is
+            assessment.status = payload.status
+            assessment.save(update_fields=["status"])
     assessment.team = member.team
     return Status(201, detail(request, assessment))
 
@@ -434,7 +494,11 @@ def update_assessment(
     given: Any = payload.answers
     changes: dict[str, Any] = given.model_dump(exclude_unset=True) if given is not None else {}
     with transaction.atomic():
-        current = Assessment.objects.select_for_update().select_related("team", "author")
+        # Lock the assessment's row only: PostgreSQL refuses FOR UPDATE on the nullable side
+        # of the outer joins that select_related makes for team and author.
+        current = Assessment.objects.select_for_update(of=("self",)).select_related(
+            "team", "author"
+        )
         current_row = current.get(pk=assessment.pk)
         if current_row.revision != payload.revision:
             raise ApiError(
@@ -450,11 +514,11 @@ def update_assessment(
                 ],
                 extra={
                     "yours": payload.model_dump(exclude_unset=True, mode="json"),
-                    "theirs": json.loads(
-                        schemas.AssessmentOut.model_validate(
-                            detail(request, current_row)
-                        ).model_dump_json()
-                    ),
+                    # Encoded by the API's renderer, like every other response, so times
+                    # read the same here as in a GET of the assessment.
+                    "theirs": schemas.AssessmentOut.model_validate(
+                        detail(request, current_row)
+                    ).model_dump(),
                 },
             )
         if changes:
@@ -462,9 +526,6 @@ def update_assessment(
                 assessment=current_row, changes=changes, author=caller(request).user
             )
         if payload.name is not None or payload.status is not None:
-            if not changes:
-                current_row.revision += 1  # a new title or status is a new version too
-                Assessment.objects.filter(pk=current_row.pk).update(revision=current_row.revision)
             services.update_details(
                 assessment=current_row,
                 name=current_row.name if payload.name is None else payload.name,
@@ -519,31 +580,45 @@ def revisions(request: HttpRequest, assessment_id: UUID) -> list[dict[str, Any]]
     ]
 
 
+# An assessment id, or an id and a revision number: what the document promises, checked here.
+COMPARE_ITEM = re.compile(
+    r"([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})(?:@([1-9][0-9]{0,9}))?"
+)
+
+
 class CompareQuery(BaseModel):
+    # Required, so the document says so; the count, repeats and spelling are checked in
+    # ``compare`` to name the bad item in the API's own words.
     item: list[str] = Field(
-        default_factory=list,
         description=(
-            f"{MIN_ITEMS} to {MAX_ITEMS} items: an assessment id, or an id and a revision "
-            "number as `<id>@<number>`. Repeat the parameter for each item."
+            f"{MIN_ITEMS} to {MAX_ITEMS} different items: an assessment id, or an id and a "
+            "revision number as `<id>@<number>`. Repeat the parameter for each item."
         ),
+        json_schema_extra={
+            "minItems": MIN_ITEMS,
+            "maxItems": MAX_ITEMS,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": f"^{COMPARE_ITEM.pattern}$"},
+        },
     )
 
 
 def _compare_item(request: HttpRequest, ref: str, index: int) -> CompareItem:
     field = f"item.{index}"
-    text, _, number = ref.strip().partition("@")
-    try:
-        assessment_id = UUID(text)
-    except ValueError:
+    found = COMPARE_ITEM.fullmatch(ref)
+    if found is None:
         raise ApiError(
-            422, "An item is not an assessment id.", [(field, "not an assessment id")]
-        ) from None
-    assessment = get_assessment(request, assessment_id)
-    if not number:
+            422,
+            "An item is not an assessment id (or an id@revision).",
+            [(field, "not an assessment id")],
+        )
+    assessment = get_assessment(request, UUID(found[1]))
+    number = found[2]
+    if number is None:
         return CompareItem(label=assessment.title, answers=assessment.answers)
-    if not number.isascii() or not number.isdigit() or not 0 < int(number) < 2**31:
-        raise ApiError(422, "A revision number is not valid.", [(field, "not a revision number")])
-    revision = Revision.objects.filter(assessment=assessment, number=int(number)).first()
+    revision = None
+    if int(number) < 2**31:  # larger numbers exist in no revision (nor in the column)
+        revision = Revision.objects.filter(assessment=assessment, number=int(number)).first()
     if revision is None:
         raise ApiError(
             404,
@@ -557,13 +632,15 @@ def _compare_item(request: HttpRequest, ref: str, index: int) -> CompareItem:
 def compare(request: HttpRequest, query: Query[CompareQuery]) -> dict[str, Any]:
     """Two to four assessments or revisions side by side: results, the rules that weigh
     differently, the areas that moved, and the answers that differ."""
-    refs = list(dict.fromkeys(query.item))
+    refs = query.item
     if not MIN_ITEMS <= len(refs) <= MAX_ITEMS:
         raise ApiError(
             422,
             f"Give {MIN_ITEMS} to {MAX_ITEMS} different items to compare; {len(refs)} given.",
-            [("item", f"{len(refs)} different items; {MIN_ITEMS} to {MAX_ITEMS} allowed")],
+            [("item", f"{len(refs)} items; {MIN_ITEMS} to {MAX_ITEMS} allowed")],
         )
+    if len(set(refs)) < len(refs):
+        raise ApiError(422, "Give each item to compare once.", [("item", "an item is given twice")])
     items = [_compare_item(request, ref, i) for i, ref in enumerate(refs)]
     complete = [validate_answers(dict(item.answers)) for item in items]
     try:
@@ -702,7 +779,7 @@ IMPORT_BODY = {
     openapi_extra=IMPORT_BODY,
     summary="Import a JSON exchange file as a new assessment",
 )
-def import_file(request: HttpRequest, slug: str) -> Status:
+def import_file(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
     """All or nothing: every problem in the file is named, and nothing is stored unless the
     whole file is valid. The file's result is ignored and recomputed."""
     count(request, "write")
@@ -714,6 +791,10 @@ def import_file(request: HttpRequest, slug: str) -> Status:
     except ImportRefused as refused:
         problems = [tuple(m.split(": ", 1)) if ": " in m else ("file", m) for m in refused.messages]
         raise ApiError(422, "The file cannot be imported; see errors.", problems) from None  # type: ignore[arg-type]
+    except ValueError:  # an integer of more than 4300 digits, which Python will not read
+        raise ApiError(
+            422, "The file has a number too long to read.", [("file", "a number too long")]
+        ) from None
     assessment = import_assessment(
         imported=imported, team=member.team, author=caller(request).user, visitor="api"
     )

@@ -2,7 +2,7 @@
 browser, the web app's session cookie with its CSRF token.
 
 django-ninja marks its views CSRF-exempt and leaves the check to cookie-based auth classes.
-``SessionAuth`` therefore checks CSRF itself on every unsafe request that a signed-in session
+``BrowserSession`` therefore checks CSRF itself on every unsafe request that a signed-in session
 would authenticate; token requests need no CSRF check because browsers never attach the
 ``Authorization`` header on their own. Public routes (the questionnaire, assess) never look at
 the session at all, so a cookie sent along by a forged cross-site request changes nothing.
@@ -44,22 +44,41 @@ class Caller:
         return f"token:{self.token.pk}" if self.token is not None else f"user:{self.user.pk}"
 
 
-class TokenAuth(HttpBearer):
-    """A personal API token, made on the web app's API tokens page."""
+class BearerToken(HttpBearer):
+    """A personal API token, made on the web app's API tokens page.
+
+    With ``optional``, a request without an ``Authorization`` header is let through as
+    anonymous (the public routes); a bad token is still refused (401) rather than quietly
+    treated as anonymous, so a revoked or mistyped token is noticed.
+    """
 
     openapi_scheme = "bearer"
+    openapi_description = "A personal API token: `Authorization: Bearer dcd_...`."
+
+    def __init__(self, *, optional: bool = False) -> None:
+        self.optional = optional
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.optional and not request.headers.get("Authorization"):
+            return ANONYMOUS
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
         found = find_active_token(token)
-        if found is None:
-            return None
-        return Caller(user=found.user, token=found)
+        return Caller(user=found.user, token=found) if found is not None else None
 
 
-class SessionAuth(APIKeyCookie):
+class BrowserSession(APIKeyCookie):
     """The web app's session (signed in), with Django's CSRF check on unsafe methods."""
 
     param_name = settings.SESSION_COOKIE_NAME
+
+    openapi_description = (
+        "The web app's own session, for scripts running in Decider's pages: writes need the "
+        "csrftoken cookie's value in an X-CSRFToken header. Programs should use a personal "
+        "token (BearerToken) instead."
+    )
 
     def _get_key(self, request: HttpRequest) -> str | None:
         user: Any = getattr(request, "user", None)
@@ -79,26 +98,6 @@ class SessionAuth(APIKeyCookie):
         return Caller(user=request.user)  # type: ignore[arg-type]
 
 
-class OptionalToken(HttpBearer):
-    """Public routes: a token if one is sent (for its own rate limit), else anonymous.
-
-    A bad token is refused (401) rather than quietly treated as anonymous, so a revoked or
-    mistyped token is noticed.
-    """
-
-    openapi_scheme = "bearer"
-
-    def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization")
-        if not header:
-            return ANONYMOUS
-        return super().__call__(request)
-
-    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
-        found = find_active_token(token)
-        return Caller(user=found.user, token=found) if found is not None else None
-
-
 class _Anonymous:
     """request.auth on a public route called without a token (truthy, as ninja needs)."""
 
@@ -110,7 +109,5 @@ class _Anonymous:
 
 
 ANONYMOUS = _Anonymous()
-token_auth = TokenAuth()
-session_auth = SessionAuth()
-optional_token = OptionalToken()
-member_auth = [token_auth, session_auth]
+optional_token = BearerToken(optional=True)
+member_auth = [BearerToken(), BrowserSession()]

@@ -1,4 +1,6 @@
-"""Refuse oversized API request bodies before anything reads them (413, in the API's shape)."""
+"""Refuse oversized API request bodies before anything reads them (413, in the API's shape),
+and give the refusals made outside the API's views (an unknown path, a method a route does not
+take) the API's error shape too."""
 
 from __future__ import annotations
 
@@ -37,4 +39,27 @@ class ApiBodyLimitMiddleware:
                 )
                 response["Cache-Control"] = "no-store"
                 return response
+            return in_api_shape(request, self.get_response(request))
         return self.get_response(request)
+
+
+def in_api_shape(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Django's 404 page for a path no route matches, and ninja's plain-text 405, as API errors:
+    a client reads every error the same way."""
+    if response.status_code not in (404, 405) or response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        return response
+    if response.status_code == 404:
+        message = "No such API route; the routes are listed at /api/v1/docs."
+    else:
+        message = f"{request.method} is not allowed here; allowed: {response.get('Allow', '')}."
+    shaped = HttpResponse(
+        json.dumps(body(response.status_code, message)),
+        status=response.status_code,
+        content_type="application/json",
+    )
+    if "Allow" in response:
+        shaped["Allow"] = response["Allow"]
+    shaped["Cache-Control"] = "no-store"
+    return shaped

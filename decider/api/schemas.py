@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from decider.engine.answers import answers_model
 
 Side = Literal["open", "closed"]
+# A rule may fire without favouring either side (it explains, and weighs nothing).
+Favours = Literal["open", "closed", "neutral"]
 Recommendation = Literal["open", "closed", "hybrid"]
 StatusValue = Literal["draft", "proposed", "accepted", "superseded"]
 Role = Literal["owner", "editor", "viewer"]
@@ -104,7 +106,7 @@ class Reason(BaseModel):
     question: str
     answer: str | int | None
     area: str
-    favours: Side
+    favours: Favours
     weight: float
     label: str
     explanation: str
@@ -211,7 +213,18 @@ class AssessmentPage(BaseModel):
     items: list[AssessmentSummary]
 
 
-Name = Annotated[str, Field(max_length=120)]
+def _storable(text: str) -> str:
+    if "\x00" in text:  # PostgreSQL stores no NUL in text: refuse it here, not with a 500
+        raise ValueError("contains a NUL character, which cannot be stored")
+    return text
+
+
+# The document says so too (a NUL-free pattern), so clients know before they send one.
+Name = Annotated[
+    str,
+    Field(max_length=120, json_schema_extra={"pattern": "^[^\\x00]*$"}),
+    AfterValidator(_storable),
+]
 
 
 class AssessmentCreate(Strict):
@@ -219,7 +232,7 @@ class AssessmentCreate(Strict):
     name: Name = ""
     status: StatusValue = "draft"
     answers: Answers = Field(  # type: ignore[valid-type]
-        default_factory=dict, description="Questions left out take their defaults."
+        default_factory=Answers, description="Questions left out take their defaults."
     )
 
 

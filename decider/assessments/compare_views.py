@@ -15,11 +15,15 @@ from urllib.parse import parse_qsl
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from decider.engine import default_engine
+from decider.fragments import cached_fragment
+
 from . import services
-from .comparison import MAX_ITEMS, MIN_ITEMS, CompareItem, compare_answers
+from .comparison import LETTERS, MAX_ITEMS, MIN_ITEMS, CompareItem, compare_answers
 from .models import Assessment, Revision
 
 TEMPLATE = "assessments/compare.html"
@@ -123,5 +127,16 @@ def compare(request: HttpRequest) -> HttpResponse:
     except BadComparison as exc:
         context: dict[str, Any] = {"error": str(exc), "min_items": MIN_ITEMS}
         return render(request, TEMPLATE, context, status=400)
-    comparison = compare_answers(_load(request, wanted))
-    return render(request, TEMPLATE, {"comparison": comparison})
+    items = _load(request, wanted)
+    # The comparison is cached by everything it shows (decider/fragments.py).
+    html = cached_fragment(
+        "comparison",
+        [
+            default_engine().loaded.sha256,
+            *([i.label, i.href, i.href_text, dict(i.answers)] for i in items),
+        ],
+        lambda: render_to_string(
+            f"{TEMPLATE}#comparison_body", {"comparison": compare_answers(items)}
+        ),
+    )
+    return render(request, TEMPLATE, {"comparison_html": html, "letters": LETTERS[: len(items)]})

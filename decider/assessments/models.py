@@ -82,7 +82,13 @@ class Assessment(models.Model):
     def title(self) -> str:
         if self.name:
             return self.name
-        text = str(self.answers.get("use_case") or "").strip()
+        # Lists load only the use case (``with_use_case``), not every answer.
+        use_case = (
+            self.__dict__["use_case_text"]
+            if "use_case_text" in self.__dict__
+            else self.answers.get("use_case")
+        )
+        text = str(use_case or "").strip()
         if not text:
             return "Untitled assessment"
         first_line = text.splitlines()[0]

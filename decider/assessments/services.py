@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import TextField, Value
+from django.db.models import F, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404, HttpRequest
@@ -406,7 +406,14 @@ def team_assessments(
                 )
             )
         )
-    return query.select_related("author").order_by(*SORTS.get(sort, SORTS["updated"]))
+    # A list shows titles, not answers: load the use case alone (for untitled ones), not the
+    # whole answers document of every row.
+    return (
+        query.select_related("author")
+        .defer("answers", "answered", "search_text", "visitor", "current_step")
+        .annotate(use_case_text=KT("answers__use_case"))
+        .order_by(*SORTS.get(sort, SORTS["updated"]))
+    )
 
 
 def team_assessments_for(*, team: Any, params: Mapping[str, str]) -> Any:
@@ -423,11 +430,26 @@ def team_assessments_for(*, team: Any, params: Mapping[str, str]) -> Any:
     )
 
 
+def _next_version(assessment: Assessment) -> None:
+    """Raise ``revision`` by one in the database (atomic, whoever else saves) and here.
+
+    ``revision`` is the assessment's version: every change raises it (answers, title, status,
+    archiving), so a client that read an older one (the API's PATCH) learns it is stale. Only
+    changes of answers leave a ``Revision`` row, so the history can skip numbers.
+    """
+    Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    assessment.revision = Assessment.objects.values_list("revision", flat=True).get(
+        pk=assessment.pk
+    )
+
+
+@transaction.atomic
 def update_details(*, assessment: Assessment, name: str, status: str) -> None:
     assessment.name = name.strip()[:120]
     assessment.status = status
     assessment.refresh_search_text()
     assessment.save(update_fields=["name", "status", "search_text", "updated_at"])
+    _next_version(assessment)
     _queue_pdf_renders(assessment)
 
 
@@ -446,9 +468,11 @@ def duplicate_assessment(*, assessment: Assessment, author: Any, visitor: str) -
     return copy
 
 
+@transaction.atomic
 def set_archived(*, assessment: Assessment, archived: bool) -> None:
     assessment.archived_at = timezone.now() if archived else None
     assessment.save(update_fields=["archived_at", "updated_at"])
+    _next_version(assessment)
 
 
 def revisions(*, assessment: Assessment) -> list[Revision]:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +29,7 @@ from decider.engine import AnswersError, default_engine, questions, validate_ans
 from decider.engine.examples import examples
 from decider.engine.labels import labels
 from decider.engine.ruleset import AREAS
+from decider.fragments import cached_fragment
 from decider.middleware import sign_in_required
 
 from . import presenters, services
@@ -374,8 +376,37 @@ def _report_context(
 def assessment_report(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     """The recommendation, why, what to watch, what would change it, and what-if."""
     assessment = services.get_assessment_for_request(request, assessment_id)
+    assessed_at = timezone.localtime()
+    full: dict[str, Any] = {}
+
+    def context() -> dict[str, Any]:
+        if not full:
+            full.update(_report_context(assessment, assessment.answers))
+            full["assessed_at"] = assessed_at
+        return full
+
+    # Both fragments are cached by everything they show (decider/fragments.py): a report is
+    # read far more often than its answers change.
+    content = [assessment.answers, default_engine().loaded.sha256]
+    body = cached_fragment(
+        "report_body",
+        [*content, assessment.updated_at.isoformat(), assessed_at.strftime("%Y-%m-%d %H:%M")],
+        lambda: render_to_string("assessments/report.html#report_body", context()),
+    )
+    fields = cached_fragment(
+        "what_if_fields",
+        content,
+        lambda: render_to_string("assessments/report.html#what_if_fields", context()),
+    )
     return render(
-        request, "assessments/report.html", _report_context(assessment, assessment.answers)
+        request,
+        "assessments/report.html",
+        {
+            "assessment": assessment,
+            "can_edit": getattr(getattr(assessment, "membership", None), "can_edit", True),
+            "report_body_html": body,
+            "what_if_fields_html": fields,
+        },
     )
 
 

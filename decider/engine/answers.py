@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from .questionnaire import Question, questions
 
+NO_NUL = r"^[^\x00]*$"
+
 AnswerValue = str | int
 Answers = dict[str, AnswerValue]
 
@@ -44,7 +46,8 @@ def _field_for(question: Question) -> tuple[Any, Any]:
         return Literal[question.choices], Field(default=question.default)
     if question.kind == "integer":
         return int, Field(default=question.default, ge=question.minimum, le=question.maximum)
-    return str, Field(default=question.default, max_length=question.max_length)
+    # No NUL characters: no database stores them in text (PostgreSQL refuses them in jsonb).
+    return str, Field(default=question.default, max_length=question.max_length, pattern=NO_NUL)
 
 
 @cache
@@ -82,6 +85,12 @@ def _message(error: Any, known: dict[str, Question]) -> FieldError:
         return FieldError(field, "is not a question of this questionnaire (unknown question id)")
     if question is None:
         return FieldError(field, str(error["msg"]))
+    if error["type"] == "string_pattern_mismatch":
+        return FieldError(
+            field,
+            f"contains a NUL character (\\0); expected {question.allowed()} without one",
+            given,
+        )
     return FieldError(field, f"{given} is not allowed; expected {question.allowed()}", given)
 
 

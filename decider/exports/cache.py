@@ -14,8 +14,9 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ from . import pdf
 logger = logging.getLogger(__name__)
 
 CACHE_DIR = "pdf-cache"
+# A file being written is named ".<key>.<random>.part" until it is complete and renamed.
+PART_SUFFIX = ".part"
 # Bump when code (not files) changes what the PDF shows: presenters, labels, render options.
 # Changes to the print template, the chart partial or print.css are picked up by their hash.
 TEMPLATE_VERSION = "1"
@@ -100,7 +103,7 @@ def store_pdf(key: str, data: bytes) -> None:
             default_storage.save(name, ContentFile(data))
         return
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=final.parent, prefix=f".{key}.", suffix=".part")
+    fd, temp = tempfile.mkstemp(dir=final.parent, prefix=f".{key}.", suffix=PART_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -109,6 +112,31 @@ def store_pdf(key: str, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_abandoned_parts(*, older_than: timedelta) -> int:
+    """Delete temporary files left by a process killed while writing; returns how many.
+
+    Such a file never has a final name, so no reader ever sees it; it only takes disk space.
+    Writing one takes milliseconds, so one older than ``older_than`` (the worker's stale-task
+    limit) belongs to a dead process. Other storages never hold partial files.
+    """
+    try:
+        folder = Path(default_storage.path(CACHE_DIR))
+    except NotImplementedError:
+        return 0
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for part in folder.glob(f".*{PART_SUFFIX}"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # renamed into place or removed meanwhile
+    return removed
 
 
 def _cover_date(assessment: Assessment) -> datetime:

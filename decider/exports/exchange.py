@@ -145,12 +145,6 @@ def parse_import(data: object) -> ImportedAssessment:
             answers = validate_answers(data["answers"])
         except AnswersError as exc:
             messages += [_answers_message(str(e.field), e.message) for e in exc.errors]
-        # Databases refuse NUL in text (PostgreSQL's jsonb), so say so here rather than fail later.
-        messages += [
-            _answers_message(key, "contains a NUL character, which cannot be stored")
-            for key, value in data["answers"].items()
-            if isinstance(value, str) and "\x00" in value
-        ]
     if messages or envelope is None:
         raise ImportRefused(messages)
     return ImportedAssessment(

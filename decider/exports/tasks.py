@@ -1,6 +1,7 @@
 """Background work for exports: render an assessment's PDFs after a save, so that the
-download is a cache hit. A worker (``manage.py db_worker``) runs these; without one, the
-download renders on demand and nothing is lost.
+download is a cache hit. A worker (``manage.py worker``) runs these; without one, the
+download renders on demand and nothing is lost. A render may run twice (a worker presumed dead
+is retried, ``worker.py``): it writes the same bytes under the same content-hashed name.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,10 +55,11 @@ def run(block: str, *, base: str, token: str) -> str:
     return done.stdout
 
 
-def json_values(output: str) -> list[object]:
+def json_values(output: str) -> list[Any]:
     """Every JSON document in the output (curl prints them back to back)."""
     decoder = json.JSONDecoder()
-    found, at = [], 0
+    found: list[Any] = []
+    at = 0
     text = output.strip()
     while at < len(text):
         value, end = decoder.raw_decode(text, at)
@@ -82,7 +84,9 @@ def test_the_walkthrough_runs_as_written(live_server, settings):
     assert me["via"] == "token"
 
     result = json_values(run(blocks[1], base=base, token=token))[0]
-    sent = json.loads(re.search(r"-d '(\{.*?\})'", blocks[1], flags=re.S).group(1))
+    body = re.search(r"-d '(\{.*?\})'", blocks[1], flags=re.S)
+    assert body is not None
+    sent = json.loads(body.group(1))
     assert result == json.loads(json.dumps(assess(sent)))
     assert result["recommendation"] == "hybrid"
 
