@@ -193,8 +193,8 @@ def test_history_queries_do_not_grow_with_revisions(
 ) -> None:
     assessment = make_history(crew, count)
 
-    # assessment with its team, session, user, membership, revisions with their authors
-    with django_assert_num_queries(5):
+    # session, user, assessment with its team and the caller's role, revisions with authors
+    with django_assert_num_queries(4):
         response = crew.client.get(f"/a/{assessment.id}/history/")
 
     assert response.status_code == 200
@@ -224,8 +224,8 @@ def test_compare_queries_do_not_grow_with_the_team_or_the_history(
     second = make_history(crew, count)
     make_many(crew, count)
 
-    # session, user, then the assessment and the membership for each of the two
-    with django_assert_num_queries(6):
+    # session, user, then each assessment with the caller's role in its team
+    with django_assert_num_queries(4):
         response = crew.client.get(f"/compare/?a={first.id}&a={second.id}")
 
     assert response.status_code == 200
@@ -240,18 +240,18 @@ def test_compare_revisions_queries_do_not_grow_with_the_history(
         Revision.objects.get(assessment=assessment, number=number) for number in (1, count)
     )
 
-    # session, user, then for each revision: itself, its assessment again, the membership
-    with django_assert_num_queries(8):
+    # session, user, then for each revision: itself, its assessment with the caller's role
+    with django_assert_num_queries(6):
         response = crew.client.get(f"/compare/?r={newest.pk}&r={oldest.pk}")
 
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("items", "queries"), [(2, 6), (3, 8), (MAX_ITEMS, 10)])
+@pytest.mark.parametrize(("items", "queries"), [(2, 4), (3, 5), (MAX_ITEMS, 6)])
 def test_compare_queries_are_bounded_by_the_items_allowed(
     crew: Crew, django_assert_num_queries: Any, items: int, queries: int
 ) -> None:
-    """Each item passes the access check on its own (two queries); at most four items."""
+    """Each item passes the access check on its own (one query); at most four items."""
     made = make_many(crew, items)
 
     with django_assert_num_queries(queries):

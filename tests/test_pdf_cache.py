@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from decider.accounts.models import Membership, Role
 from decider.accounts.services import create_team, create_user
@@ -145,21 +145,32 @@ def test_saving_answers_or_details_renders_the_new_pdfs(
     assert response["X-Decider-PDF"] == "hit"
 
 
-def test_a_render_queued_before_a_newer_save_skips_itself(crew: dict[str, Any]) -> None:
-    """A burst of autosaves queues a task per save; only the last save's tasks render."""
+def test_a_burst_of_saves_queues_one_render_of_the_last_state(
+    crew: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """Autosave saves one answer at a time: the saves while a render is queued add no task of
+    their own, and the render, when it runs, shows the last of them."""
+    from django_tasks_db.models import DBTaskResult
+
     from decider.exports.tasks import render_pdf_task
 
     assessment = crew["assessment"]
-    older = assessment.updated_at.isoformat()
-    apply_answers(assessment=assessment, changes={"stage": "pilot"}, author=crew["owner"])
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        tasks_before = DBTaskResult.objects.count()
+        for stage in ("pilot", "production", "core_product"):
+            with django_capture_on_commit_callbacks(execute=True):
+                apply_answers(assessment=assessment, changes={"stage": stage}, author=crew["owner"])
+        queued = DBTaskResult.objects.count() - tasks_before
     before = set(cached_files())
 
-    render_pdf_task.call(str(assessment.id), "a4", older)  # stale: a newer save exists
-    stale = set(cached_files())
-    render_pdf_task.call(str(assessment.id), "a4", assessment.updated_at.isoformat())
+    render_pdf_task.call(str(assessment.id))
 
-    assert stale == before
-    assert len(set(cached_files()) - before) == 1
+    assert queued == 1
+    assessment.refresh_from_db()
+    assert assessment.pdf_queued_at is None  # the next save queues again
+    assert len(set(cached_files()) - before) == 2  # both papers, of the last state
+    response = client_for(crew["owner"]).get(f"/a/{assessment.id}/export/report.pdf")
+    assert response["X-Decider-PDF"] == "hit"
 
 
 def test_a_miss_renders_on_demand_and_stores(crew: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -232,23 +233,21 @@ def detail(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def membership_for(user: User, team_id: int | None) -> Membership | None:
-    if team_id is None:
-        return None
-    return Membership.objects.filter(team_id=team_id, user=user).first()
-
-
 def get_assessment(request: HttpRequest, assessment_id: UUID, *, write: bool = False) -> Assessment:
     """The one access check of the API: 404 unless a member of its team, 403 for viewers
     writing. Work started in a browser before signing in is not reachable through the API."""
     user = caller(request).user
+    roles = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=user.pk)
     assessment = (
-        Assessment.objects.select_related("team", "author").filter(id=assessment_id).first()
+        Assessment.objects.select_related("team", "author")
+        .annotate(caller_role=Subquery(roles.values("role")[:1]))  # in the same query
+        .filter(id=assessment_id)
+        .first()
     )
-    member = membership_for(user, assessment.team_id) if assessment is not None else None
-    if assessment is None or member is None:
+    role = getattr(assessment, "caller_role", None)
+    if assessment is None or role is None:
         raise Http404("No such assessment, or it is not in one of your teams.")
-    if write and not member.can_edit:
+    if write and not Membership(role=role).can_edit:
         raise PermissionDenied("Viewers can read this team's assessments but not change them.")
     return assessment
 

@@ -52,6 +52,9 @@ class Assessment(models.Model):
     # Title and use case, case-folded, so search ignores case for every alphabet on any database.
     search_text = models.TextField(blank=True, default="")
     revision = models.PositiveIntegerField(default=1)
+    # When a background render of the PDFs was queued and has not started yet (exports.tasks):
+    # further saves meanwhile need no task of their own.
+    pdf_queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,11 +10,12 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, TextField, Value
+from django.db.models import F, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404, HttpRequest
@@ -72,8 +73,14 @@ def get_assessment_for_request(
     token). Team work needs a signed-in member of the team; editing needs an owner or editor.
     Outsiders get 404, so an id reveals nothing about whether it exists.
     """
+    user = request.user
+    query = Assessment.objects.select_related("team")
+    if user.is_authenticated:
+        # The caller's role in the assessment's team, in the same query.
+        roles = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=user.pk)
+        query = query.annotate(caller_role=Subquery(roles.values("role")[:1]))
     try:
-        assessment = Assessment.objects.select_related("team").get(id=assessment_id)
+        assessment = query.get(id=assessment_id)
     except (Assessment.DoesNotExist, ValueError, ValidationError):
         raise Http404("No such assessment") from None
     if assessment.team_id is None:
@@ -81,12 +88,12 @@ def get_assessment_for_request(
         if token is None or assessment.visitor != token:
             raise Http404("No such assessment")
         return assessment
-    user = request.user
     if not user.is_authenticated:
         raise SignInRequired
-    member = Membership.objects.filter(team_id=assessment.team_id, user=user).first()
-    if member is None:
+    role = getattr(assessment, "caller_role", None)
+    if role is None:
         raise Http404("No such assessment")
+    member = Membership(team_id=assessment.team_id, user_id=user.pk, role=role)
     if write and not member.can_edit:
         raise PermissionDenied("Viewers can read this team's assessments but not change them.")
     assessment.membership = member  # type: ignore[attr-defined]
@@ -190,9 +197,12 @@ def start_assessment(
             confidence=result["confidence"],
             stage=complete["stage"],
             search_text=f"{name}\n{complete['use_case']}".casefold(),
+            pdf_queued_at=timezone.now(),
         )
         _record_revision(assessment=assessment, changed=list(given), author=author)
-        _queue_pdf_renders(assessment)
+        from decider.exports.tasks import enqueue_pdf_render
+
+        enqueue_pdf_render(str(assessment.pk))
     return assessment
 
 
@@ -233,11 +243,30 @@ def _record_revision(*, assessment: Assessment, changed: Iterable[str], author: 
     )
 
 
-def _queue_pdf_renders(assessment: Assessment) -> None:
-    """Render the PDF reports in the background once the save commits (see exports.tasks)."""
-    from decider.exports.tasks import enqueue_pdf_renders  # exports builds on assessments
+# A render queued longer ago than this is presumed lost (its task could not be queued, or
+# failed for good), so the next save queues another.
+PDF_QUEUE_STALE_SECONDS = 600
 
-    enqueue_pdf_renders(assessment)
+
+def _render_due(assessment: Assessment) -> bool:
+    """Whether a save must queue a PDF render: none is queued (or the one queued is lost)."""
+    queued = assessment.pdf_queued_at
+    return queued is None or (timezone.now() - queued).total_seconds() > PDF_QUEUE_STALE_SECONDS
+
+
+def _queue_pdf_renders(assessment: Assessment) -> None:
+    """Render the PDF reports in the background once the save commits (see exports.tasks),
+    unless a render is already queued: that one will render this save too."""
+    from decider.exports.tasks import enqueue_pdf_render  # exports builds on assessments
+
+    stale = timezone.now() - timedelta(seconds=PDF_QUEUE_STALE_SECONDS)
+    claimed = (
+        Assessment.objects.filter(pk=assessment.pk)
+        .filter(Q(pdf_queued_at__isnull=True) | Q(pdf_queued_at__lt=stale))
+        .update(pdf_queued_at=timezone.now())
+    )
+    if claimed:
+        enqueue_pdf_render(str(assessment.pk))
 
 
 # What a save of answers changes on the assessment row.
@@ -309,10 +338,16 @@ def apply_answers(
         current.stage = complete["stage"]
         current.refresh_search_text()
         current.revision += 1
-        current.save(update_fields=[*_RESULT_FIELDS, "updated_at"])
+        render = _render_due(current)
+        if render:  # claimed in this same UPDATE: an autosave burst costs no extra query
+            current.pdf_queued_at = timezone.now()
+        current.save(update_fields=[*_RESULT_FIELDS, "updated_at", "pdf_queued_at"])
         real_changes = [k for k in changes if before.get(k) != complete[k]]
         _record_revision(assessment=current, changed=real_changes, author=author)
-        _queue_pdf_renders(current)
+        if render:
+            from decider.exports.tasks import enqueue_pdf_render
+
+            enqueue_pdf_render(str(current.pk))
     for name in (*_RESULT_FIELDS, "updated_at", "current_step"):
         setattr(assessment, name, getattr(current, name))
     return result
