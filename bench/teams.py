@@ -90,7 +90,7 @@ def seed(total: int) -> tuple[Client, str, list[str]]:
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # what autovacuum would do after a bulk load
+            cursor.execute("VACUUM ANALYZE")  # what autovacuum would do after a bulk load
     client = Client()
     client.force_login(owner)
     ids = [str(a.id) for a in rows[:4]]

@@ -62,8 +62,18 @@ class Assessment(models.Model):
         ordering = ("-updated_at",)
         indexes = (
             models.Index(fields=("visitor", "-updated_at"), name="assessment_recent"),
+            # A team's list, newest first: partial indexes, because PostgreSQL cannot read
+            # the order of a (team, archived_at, updated_at) index under "archived_at IS NULL"
+            # and would sort the whole team instead of reading twenty rows.
             models.Index(
-                fields=("team", "archived_at", "-updated_at"), name="assessment_team_list"
+                fields=("team", "-updated_at"),
+                condition=models.Q(archived_at__isnull=True),
+                name="assessment_team_active",
+            ),
+            models.Index(
+                fields=("team", "-updated_at"),
+                condition=models.Q(archived_at__isnull=False),
+                name="assessment_team_archived",
             ),
         )
 
