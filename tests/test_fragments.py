@@ -77,3 +77,28 @@ def test_a_cached_comparison_follows_a_renamed_item(client, django_user_model):
     first.name = "Renamed pilot"
     first.save(update_fields=["name"])
     assert "Renamed pilot" in page(client, url)
+
+
+def test_cached_list_rows_follow_every_change_they_show(client, settings):
+    from decider.accounts.services import create_team, create_user
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    owner = create_user(email="rows@example.com", password="a long enough password")
+    team = create_team(name="Rows team", owner=owner)
+    assessment = services.start_assessment(
+        visitor="v", team=team, author=owner, answers={"stage": "pilot"}
+    )
+    client.force_login(owner)
+    url = f"/teams/{team.slug}/assessments/"
+    first = page(client, url)
+    assert page(client, url) == first
+
+    services.update_details(assessment=assessment, name="Renamed row", status="accepted")
+    renamed = page(client, url)
+    assert "Renamed row" in renamed
+    assert "Accepted" in renamed
+
+    services.apply_answers(
+        assessment=assessment, changes={"data_residency": "air_gapped"}, author=owner
+    )
+    assert 'class="rec-tag rec-open"' in page(client, url)

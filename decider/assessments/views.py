@@ -480,6 +480,24 @@ def team_assessments(request: HttpRequest, slug: str) -> HttpResponse:
     kept = params.copy()
     kept.pop("page", None)
     authors = Membership.objects.filter(team=member.team).select_related("user")
+    # The rows are cached by everything they show (decider/fragments.py).
+    rows = cached_fragment(
+        "list_rows",
+        [
+            (
+                str(a.id),
+                a.title,
+                a.recommendation,
+                a.confidence,
+                a.stage,
+                a.status,
+                str(a.author or ""),
+                a.updated_at.isoformat(),
+            )
+            for a in page
+        ],
+        lambda: render_to_string("assessments/list.html#rows", {"page": page}),
+    )
     return render(
         request,
         "assessments/list.html",
@@ -487,6 +505,7 @@ def team_assessments(request: HttpRequest, slug: str) -> HttpResponse:
             "team": member.team,
             "me": member,
             "page": page,
+            "rows_html": rows,
             "params": params,
             "kept_query": kept.urlencode(),
             "authors": [m.user for m in authors],

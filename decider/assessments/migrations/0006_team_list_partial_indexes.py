@@ -5,24 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_case_insensitive_login'),
-        ('assessments', '0005_pdf_queued_at'),
+        ("accounts", "0002_case_insensitive_login"),
+        ("assessments", "0005_pdf_queued_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='assessment',
-            name='assessment_team_list',
+            model_name="assessment",
+            name="assessment_team_list",
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(condition=models.Q(('archived_at__isnull', True)), fields=['team', '-updated_at'], name='assessment_team_active'),
+            model_name="assessment",
+            index=models.Index(
+                condition=models.Q(("archived_at__isnull", True)),
+                fields=["team", "-updated_at"],
+                name="assessment_team_active",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(condition=models.Q(('archived_at__isnull', False)), fields=['team', '-updated_at'], name='assessment_team_archived'),
+            model_name="assessment",
+            index=models.Index(
+                condition=models.Q(("archived_at__isnull", False)),
+                fields=["team", "-updated_at"],
+                name="assessment_team_archived",
+            ),
         ),
     ]
