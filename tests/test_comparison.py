@@ -507,9 +507,9 @@ def test_compare_page_queries_do_not_grow_with_the_teams_assessments(
     client = signed_in(owner)
     revision = Revision.objects.get(assessment=items[0])
 
-    # session and user, then per assessment its row and the membership; a revision adds its
-    # own row before its assessment's check
-    with django_assert_num_queries(2 + 2 + 3):
+    # session and user, then per assessment its row with the caller's role; a revision adds
+    # its own row before its assessment's check
+    with django_assert_num_queries(2 + 1 + 2):
         response = client.get(f"/compare/?a={items[1].id}&r={revision.pk}")
 
     assert response.status_code == 200

@@ -160,7 +160,8 @@ api = DeciderAPI(
         "setup, and manage your teams' assessments. Authenticate with a personal API token "
         "(`Authorization: Bearer dcd_...`, made on the web app's API tokens page); from a "
         "signed-in browser, the session works too, with the CSRF token on writes. Every error "
-        "has the same JSON shape and names each bad field. See docs/API.md."
+        "has the same JSON shape and names each bad field. A walk-through with curl is in "
+        "docs/API.md in the source repository."
     ),
     urls_namespace="api-v1",
     parser=LimitedParser(),
@@ -173,8 +174,8 @@ api = DeciderAPI(
 )
 errors.install(api)
 
-public = Router(tags=["questionnaire and assess"])
-team_router = Router(tags=["assessments"], auth=member_auth)
+public = Router(tags=["Questionnaire and assessment"])
+team_router = Router(tags=["Teams and assessments"], auth=member_auth)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -378,7 +379,9 @@ def teams_of(user: User) -> list[dict[str, Any]]:
     ]
 
 
-@team_router.get("/me", response={200: schemas.WhoAmI, 401: schemas.ErrorBody}, tags=["you"])
+@team_router.get(
+    "/me", response={200: schemas.WhoAmI, 401: schemas.ErrorBody}, tags=["Your account"]
+)
 def me(request: HttpRequest) -> dict[str, Any]:
     """Who the API sees: your account, how you signed in, and your teams with your role."""
     who = caller(request)
