@@ -5,13 +5,14 @@ Keyword-only functions that say what they change; views stay thin.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+
+from decider.revocable import secret_hash
 
 from .models import Invitation, LoginFailure, Membership, Role, Team, User
 
@@ -75,10 +76,6 @@ def membership(*, user: User, team: Team) -> Membership | None:
     return Membership.objects.filter(user=user, team=team).first()
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite(*, team: Team, role: str, by: User, days: int = INVITATION_DAYS) -> str:
     """Make a single-use invitation and return its token (shown once; only a hash is kept)."""
     if team.personal:
@@ -87,7 +84,7 @@ def invite(*, team: Team, role: str, by: User, days: int = INVITATION_DAYS) -> s
     Invitation.objects.create(
         team=team,
         role=role,
-        token_hash=_hash(token),
+        token_hash=secret_hash(token),
         created_by=by,
         expires_at=timezone.now() + timedelta(days=days),
     )
@@ -95,7 +92,7 @@ def invite(*, team: Team, role: str, by: User, days: int = INVITATION_DAYS) -> s
 
 
 def find_invitation(token: str) -> Invitation | None:
-    return Invitation.objects.select_related("team").filter(token_hash=_hash(token)).first()
+    return Invitation.objects.select_related("team").filter(token_hash=secret_hash(token)).first()
 
 
 def invitation_problem(invitation: Invitation | None) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from decider.revocable import Revocable
 
 
-class ApiToken(models.Model):
+class ApiToken(Revocable):
     """A named, revocable secret that lets a program act as its user through the API.
 
     Only a SHA-256 of the token is stored; the token itself is shown once, when it is made.
@@ -23,27 +22,13 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
         return f"API token {self.name!r} of {self.user_id}"
-
-    def status(self, now: datetime | None = None) -> str:
-        """ "active", "revoked" or "expired"."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
-            return "expired"
-        return "active"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status() == "active"
 
 
 class RateCounter(models.Model):

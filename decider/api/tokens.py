@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from decider.accounts.models import User
+from decider.revocable import secret_hash
 
 from .models import ApiToken
 
@@ -24,10 +24,6 @@ EXPIRY_CHOICES = {
 }
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_token(*, user: User, name: str, expiry: str = "90") -> tuple[ApiToken, str]:
     """A new token for ``user``: the row and the secret, which is never stored or shown again."""
     if expiry not in EXPIRY_CHOICES:
@@ -38,7 +34,7 @@ def create_token(*, user: User, name: str, expiry: str = "90") -> tuple[ApiToken
         user=user,
         name=name.strip()[:80],
         prefix=secret[: len(TOKEN_PREFIX) + 6],
-        token_hash=token_hash(secret),
+        token_hash=secret_hash(secret),
         expires_at=expires_at,
     )
     return token, secret
@@ -54,7 +50,7 @@ def find_active_token(secret: str) -> ApiToken | None:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=token_hash(secret), revoked_at__isnull=True)
+        .filter(token_hash=secret_hash(secret), revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.is_active or not token.user.is_active:

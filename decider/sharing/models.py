@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from decider.revocable import Revocable
 
 
-class ShareLink(models.Model):
+class ShareLink(Revocable):
     """One read-only link to an assessment's report, made by a team member.
 
     Only a SHA-256 of the token is stored: the full URL is shown once, to whoever made it, and a
@@ -30,8 +29,6 @@ class ShareLink(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -39,15 +36,3 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"share link {self.label or self.pk} to {self.assessment_id}"
-
-    def status(self, now: datetime | None = None) -> str:
-        """ "active", "revoked" or "expired": what opening the link would do now."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
-            return "expired"
-        return "active"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status() == "active"

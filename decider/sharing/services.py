@@ -6,7 +6,6 @@ SHA-256, so the link is shown once, when it is made.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from decider.assessments.models import Assessment
+from decider.revocable import secret_hash
 
 from .models import ShareLink
 
@@ -24,10 +24,6 @@ EXPIRY_DAYS = (1, 7, 30)
 
 class ShareError(ValueError):
     """A link that cannot be made; the message says why, for the person trying."""
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_link(
@@ -45,7 +41,7 @@ def create_link(
     token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
         assessment=assessment,
-        token_hash=_hash(token),
+        token_hash=secret_hash(token),
         label=label.strip()[:100],
         created_by=by if getattr(by, "is_authenticated", False) else None,
         expires_at=None if days is None else timezone.now() + timedelta(days=days),
@@ -68,7 +64,7 @@ def find_usable(token: str) -> ShareLink | None:
     """
     return (
         ShareLink.objects.select_related("assessment__team")
-        .filter(token_hash=_hash(token), revoked_at__isnull=True)
+        .filter(token_hash=secret_hash(token), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .filter(assessment__team__isnull=False)
         .first()
