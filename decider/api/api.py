@@ -19,13 +19,13 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Status, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from pydantic import BaseModel, Field
 
+from decider.accounts.forms import client_address
 from decider.accounts.models import Membership, Team, User
 from decider.assessments import services
 from decider.assessments.comparison import (
@@ -44,8 +44,6 @@ from decider.engine import (
     validate_answers,
 )
 from decider.engine.labels import labels
-from decider.exports import cache
-from decider.exports.decision_record import decision_record
 from decider.exports.exchange import (
     MAX_IMPORT_BYTES,
     ImportRefused,
@@ -53,7 +51,7 @@ from decider.exports.exchange import (
     import_assessment,
     parse_import_bytes,
 )
-from decider.exports.views import decision_makers, file_stem
+from decider.exports.views import decision_record_response, pdf_response
 
 from . import errors, ratelimit, schemas
 from .auth import Caller, member_auth, optional_token
@@ -102,7 +100,7 @@ ERROR_HEADERS = {
 }
 
 
-class LimitedParser(Parser):
+class JsonParser(Parser):
     """JSON bodies, refused whole when not JSON (the size is checked earlier, by
     ``ApiBodyLimitMiddleware``)."""
 
@@ -164,7 +162,7 @@ api = DeciderAPI(
         "docs/API.md in the source repository."
     ),
     urls_namespace="api-v1",
-    parser=LimitedParser(),
+    parser=JsonParser(),
     # Swagger UI's deep links put a link inside each operation's toggle button (a nested
     # control that screen readers and axe refuse); templates/ninja/swagger.html serves the page.
     docs=Swagger(
@@ -185,12 +183,6 @@ def caller(request: HttpRequest) -> Caller:
     auth = request.auth  # type: ignore[attr-defined]
     assert isinstance(auth, Caller)
     return auth
-
-
-def client_address(request: HttpRequest) -> str:
-    from decider.accounts.forms import client_address as address
-
-    return address(request)
 
 
 def count(request: HttpRequest, kind: str) -> None:
@@ -266,14 +258,6 @@ def get_team(request: HttpRequest, slug: str, *, write: bool = False) -> Members
     if write and not member.can_edit:
         raise PermissionDenied("Viewers cannot add assessments to this team.")
     return member
-
-
-def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    from django.utils.http import content_disposition_header
-
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 # ---------------------------------------------------------------------- public routes
@@ -725,11 +709,7 @@ class PdfQuery(BaseModel):
 )
 def export_pdf(request: HttpRequest, assessment_id: UUID, query: Query[PdfQuery]) -> HttpResponse:
     """The same PDF as the web app's download (cached by content, rendered on a miss)."""
-    assessment = get_assessment(request, assessment_id)
-    content, hit = cache.pdf_for_assessment(assessment, query.paper)
-    response = attachment(content, "application/pdf", f"{file_stem(assessment)}-{query.paper}.pdf")
-    response["X-Decider-PDF"] = "hit" if hit else "miss"
-    return response
+    return pdf_response(get_assessment(request, assessment_id), query.paper)
 
 
 @team_router.get(
@@ -739,21 +719,8 @@ def export_pdf(request: HttpRequest, assessment_id: UUID, query: Query[PdfQuery]
     summary="Download the decision record (Markdown)",
 )
 def export_decision_record(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
-    assessment = get_assessment(request, assessment_id)
-    result = services.assess_answers(assessment.answers)
-    text = decision_record(
-        title=assessment.title,
-        answers=assessment.answers,
-        result=result,
-        status=assessment.status,
-        date=timezone.localdate(assessment.updated_at),
-        decision_makers=decision_makers(assessment),
-        ruleset_version=result["ruleset"]["version"],
-        ruleset_sha256=result["ruleset"]["sha256"],
-    )
-    return attachment(
-        text, "text/markdown; charset=utf-8", f"decision-record-{file_stem(assessment)}.md"
-    )
+    """The same decision record as the web app's download."""
+    return decision_record_response(get_assessment(request, assessment_id))
 
 
 @team_router.get(

@@ -50,7 +50,7 @@ CSV_HEADER = [
 ]
 
 
-def _attachment(content: str | bytes, *, content_type: str, filename: str) -> HttpResponse:
+def attachment(content: str | bytes, *, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
@@ -74,9 +74,8 @@ def decision_makers(assessment: Assessment) -> list[str]:
     return [str(user) for user in people]
 
 
-@require_GET
-def export_decision_record(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
-    assessment = services.get_assessment_for_request(request, assessment_id)
+def decision_record_response(assessment: Assessment) -> HttpResponse:
+    """The decision record download (web and API): Markdown, MADR 4."""
     result = services.assess_answers(assessment.answers)
     text = decision_record(
         title=assessment.title,
@@ -88,18 +87,34 @@ def export_decision_record(request: HttpRequest, assessment_id: UUID) -> HttpRes
         ruleset_version=result["ruleset"]["version"],
         ruleset_sha256=result["ruleset"]["sha256"],
     )
-    return _attachment(
+    return attachment(
         text,
         content_type="text/markdown; charset=utf-8",
         filename=f"decision-record-{file_stem(assessment)}.md",
     )
 
 
+def pdf_response(assessment: Assessment, paper: str) -> HttpResponse:
+    """The PDF report download (web and API): from the cache when a save already rendered it
+    (see exports.tasks), else rendered now and stored; ``X-Decider-PDF`` says which."""
+    content, hit = cache.pdf_for_assessment(assessment, paper)
+    response = attachment(
+        content, content_type="application/pdf", filename=f"{file_stem(assessment)}-{paper}.pdf"
+    )
+    response["X-Decider-PDF"] = "hit" if hit else "miss"
+    return response
+
+
+@require_GET
+def export_decision_record(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
+    return decision_record_response(services.get_assessment_for_request(request, assessment_id))
+
+
 @require_GET
 def export_json(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     assessment = services.get_assessment_for_request(request, assessment_id)
     data = export_assessment(assessment)
-    return _attachment(
+    return attachment(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n",
         content_type="application/json",
         filename=f"{file_stem(assessment)}.json",
@@ -114,12 +129,7 @@ def export_pdf(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     paper = request.GET.get("paper", "a4")
     if paper not in pdf.PAPERS:
         return HttpResponseBadRequest("paper: choose a4 or letter")
-    content, hit = cache.pdf_for_assessment(assessment, paper)
-    response = _attachment(
-        content, content_type="application/pdf", filename=f"{file_stem(assessment)}-{paper}.pdf"
-    )
-    response["X-Decider-PDF"] = "hit" if hit else "miss"
-    return response
+    return pdf_response(assessment, paper)
 
 
 @sign_in_required
@@ -188,7 +198,7 @@ def team_export_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 request.build_absolute_uri(url),
             ]
         )
-    return _attachment(
+    return attachment(
         out.getvalue(),
         content_type="text/csv; charset=utf-8",
         filename=f"{member.team.slug}-assessments.csv",
