@@ -70,7 +70,7 @@ def env_json_object(name: str, default: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-def database_from_url(url: str, *, pool: bool, pool_max_size: int = 4) -> dict[str, Any]:
+def database_from_url(url: str, *, pool: bool, pool_max_size: int = 2) -> dict[str, Any]:
     """Turn ``sqlite:///path`` or ``postgres://user:pass@host:port/name`` into DATABASES['default'].
 
     Relative SQLite paths are relative to the project directory. ``pool`` switches on psycopg's
@@ -156,6 +156,8 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend with a cheaper lookup of the signed-in user on every request.
+AUTHENTICATION_BACKENDS = ["decider.accounts.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "teams"
 LOGOUT_REDIRECT_URL = "home"
@@ -221,7 +223,7 @@ TEMPLATES = [
 # A pool as large as the thread count therefore never makes a request wait for a connection,
 # and a larger one would only keep idle connections open against PostgreSQL's max_connections.
 # gunicorn.conf.py reads the same variable with the same default.
-WEB_THREADS = env_int("GUNICORN_THREADS", 4)
+WEB_THREADS = env_int("GUNICORN_THREADS", 2)
 DATABASES = {
     "default": database_from_url(
         env_str("DATABASE_URL", "sqlite:///var/decider.sqlite3"),
@@ -275,6 +277,13 @@ TASKS = {
 TASK_STALE_SECONDS = env_int("DJANGO_TASKS_STALE_SECONDS", 300)
 if TASK_STALE_SECONDS < 1:
     raise ImproperlyConfigured("DJANGO_TASKS_STALE_SECONDS must be at least 1.")
+# manage.py worker prunes, hourly, finished task results and cached PDFs older than these.
+TASK_RESULTS_DAYS = env_int("DECIDER_TASK_RESULTS_DAYS", 7)
+PDF_CACHE_DAYS = env_int("DECIDER_PDF_CACHE_DAYS", 30)
+if TASK_RESULTS_DAYS < 1 or PDF_CACHE_DAYS < 1:
+    raise ImproperlyConfigured(
+        "DECIDER_TASK_RESULTS_DAYS and DECIDER_PDF_CACHE_DAYS must be at least 1."
+    )
 
 # In production, static files are served by WhiteNoise from STATIC_ROOT (after collectstatic),
 # with hashed names so they can be cached for ever.
@@ -289,17 +298,40 @@ STORAGES = {
     },
 }
 
-# Caches live in each process's memory: "fragments" holds rendered HTML keyed by a hash of its
-# content (decider/fragments.py), which can never be stale, so it needs no sharing between
-# processes or machines. Nothing else relies on a cache.
+# Two caches. "fragments" holds rendered HTML keyed by a hash of its content
+# (decider/fragments.py): it can never be stale, so it stays in each process's memory.
+# "default" is shared when DJANGO_CACHE_URL names a Redis server (redis://host:6379/0). Then
+# sessions are read from it and written to both it and the database (decider/sessions.py):
+# that takes the session's query off nearly every signed-in request, a sign-out reaches every
+# process and machine at once, and a flushed, restarted or unreachable Redis loses nothing.
+# Without it, sessions are read from the database and "default" is per-process (nothing else
+# relies on it).
+CACHE_URL = env_str("DJANGO_CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "DJANGO_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://), or empty."
+    )
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "decider"),
+            # A slow or unreachable Redis must fail a request quickly, not hang a thread.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": env_int("DECIDER_FRAGMENT_CACHE_ENTRIES", 2000)},
     },
 }
+SESSION_ENGINE = "decider.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
+# The longest a session's cached copy is trusted before the database is read again.
+SESSION_CACHE_SECONDS = 300
 
 # A strict policy: everything from our own origin, no inline code, no eval. htmx is served
 # from our static files and configured through a <meta> tag, which needs neither.

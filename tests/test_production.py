@@ -20,13 +20,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import brotli  # type: ignore[import-untyped]
 import pytest
+
+from tests.conftest import REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "decider.example"
@@ -174,7 +176,7 @@ def free_port() -> int:
         return port
 
 
-def serve(site: Site, name: str, **env: str) -> Iterator[Server]:
+def serve(site: Site, name: str, **env: str) -> Generator[Server]:
     port = free_port()
     log = site.folder / f"{name}.log"
     with log.open("wb") as output:
@@ -297,17 +299,15 @@ def test_https_pages_carry_hsts_csp_and_the_other_security_headers(server: Serve
     assert csrf["secure"] is True
 
 
-def test_admin_sign_in_sets_secure_cookies_and_its_pages_keep_the_strict_csp(
-    server: Server,
-) -> None:
+def admin_sign_in(server: Server) -> Answer:
+    """Sign the admin in through the admin's login form; the answer carries the session."""
     login = server.fetch("/admin/login/?next=/admin/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', login.body)
     assert login.status == 200
     assert token is not None
     assert STRICT_CSP.search(login.headers["Content-Security-Policy"])
     csrf_cookie = login.cookies()["csrftoken"].value
-
-    signed_in = server.fetch(
+    return server.fetch(
         "/admin/login/?next=/admin/",
         method="POST",
         headers={
@@ -321,6 +321,12 @@ def test_admin_sign_in_sets_secure_cookies_and_its_pages_keep_the_strict_csp(
             f"&password={ADMIN_PASSWORD.replace(' ', '+')}&next=/admin/"
         ),
     )
+
+
+def test_admin_sign_in_sets_secure_cookies_and_its_pages_keep_the_strict_csp(
+    server: Server,
+) -> None:
+    signed_in = admin_sign_in(server)
     assert signed_in.status == 302, signed_in.body[:2000]
     session = signed_in.cookies()["sessionid"]
     assert session["secure"] is True
@@ -367,3 +373,59 @@ def test_each_request_logs_one_json_line_with_its_request_id(server: Server) -> 
     assert "user_id" not in mine[0]
     assert any(line["logger"] == "gunicorn.error" for line in lines)
     assert not any(line["logger"] == "gunicorn.access" for line in lines)
+
+
+# ---------------------------------------------------------------------- scaled out
+
+
+def test_two_machines_share_sessions_through_redis_and_a_sign_out_reaches_both(
+    site: Site,
+) -> None:
+    """Two gunicorn servers, as two machines behind a load balancer: same database, same
+    Redis. A session made on one works on the other; a flushed Redis loses nothing; signing
+    out on one ends the session on the other at once."""
+    cache = redis_or_skip()
+    prefix = f"test-{secrets.token_hex(8)}"
+    shared = {"DJANGO_CACHE_URL": REDIS_URL, "DJANGO_CACHE_PREFIX": prefix}
+    first_machine = serve(site, "machine-a", **shared)
+    second_machine = serve(site, "machine-b", **shared)
+    a, b = next(first_machine), next(second_machine)
+    try:
+        signed_in = admin_sign_in(a)
+        assert signed_in.status == 302, signed_in.body[:2000]
+        cookie = {"Cookie": f"sessionid={signed_in.cookies()['sessionid'].value}"}
+        assert b.fetch("/admin/", headers=cookie).status == 200
+        assert len(list(cache.scan_iter(f"{prefix}:*"))) == 1
+
+        for key in cache.scan_iter(f"{prefix}:*"):
+            cache.delete(key)
+        assert b.fetch("/admin/", headers=cookie).status == 200  # from the database
+
+        csrf_cookie = signed_in.cookies()["csrftoken"].value  # rotated at sign-in
+        both = {"Cookie": f"{cookie['Cookie']}; csrftoken={csrf_cookie}"}
+        admin = a.fetch("/admin/", headers=both)
+        csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', admin.body)
+        assert csrf is not None
+        signed_out = a.fetch(
+            "/admin/logout/",
+            method="POST",
+            headers={
+                **both,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"https://{HOST}",
+                "Referer": f"https://{HOST}/admin/",
+            },
+            body=f"csrfmiddlewaretoken={csrf.group(1).decode()}",
+        )
+        assert signed_out.status in (200, 302), signed_out.body[:2000]  # the page, or onwards
+
+        refused = b.fetch("/admin/", headers=cookie)
+        assert refused.status == 302
+        assert refused.headers["Location"].startswith("/admin/login/")
+        assert list(cache.scan_iter(f"{prefix}:*")) == []
+    finally:
+        for machine in (first_machine, second_machine):
+            machine.close()
+        for key in cache.scan_iter(f"{prefix}:*"):
+            cache.delete(key)
+        cache.close()

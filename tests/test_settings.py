@@ -241,3 +241,36 @@ def test_logs_are_json_in_production_and_plain_in_development() -> None:
     assert _start({**production, "DJANGO_LOG_FORMAT": "plain"}, "settings.LOG_FORMAT").stdout == (
         "plain\n"
     )
+
+
+def test_a_cache_url_makes_sessions_read_through_redis() -> None:
+    shown = "settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'], " + (
+        "settings.CACHES['default']['LOCATION'], settings.CACHES['default']['KEY_PREFIX']"
+    )
+    shared = _start({"DJANGO_CACHE_URL": "redis://cache.internal:6379/2"}, shown)
+    alone = _start({}, "settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND']")
+
+    assert shared.stdout.split() == [
+        "decider.sessions",
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/2",
+        "decider",
+    ], shared.stderr
+    assert alone.stdout.split() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ], alone.stderr
+
+
+def test_a_cache_url_that_is_not_redis_is_refused() -> None:
+    done = _start({"DJANGO_CACHE_URL": "memcached://cache.internal:11211"})
+
+    assert done.returncode != 0
+    assert "DJANGO_CACHE_URL must be a Redis URL" in done.stderr
+
+
+def test_housekeeping_ages_must_be_at_least_a_day() -> None:
+    done = _start({"DECIDER_PDF_CACHE_DAYS": "0"})
+
+    assert done.returncode != 0
+    assert "DECIDER_PDF_CACHE_DAYS must be at least 1" in done.stderr

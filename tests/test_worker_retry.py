@@ -31,7 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from decider.exports import cache
-from decider.exports.worker import MAX_ATTEMPTS, requeue_stale_tasks, sweep
+from decider.exports.worker import MAX_ATTEMPTS, prune, requeue_stale_tasks, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 STALE = timedelta(minutes=5)
@@ -106,6 +106,62 @@ def test_sweep_removes_old_temporary_files_only() -> None:
 
     assert swept.parts_removed == 1
     assert sorted(p.name for p in folder.iterdir()) == sorted([in_progress.name, published.name])
+
+
+def finished_task(*, finished_ago: timedelta, status: str) -> DBTaskResult[Any, Any]:
+    finished_at = timezone.now() - finished_ago
+    return DBTaskResult.objects.create(
+        args_kwargs={"args": ["00000000-0000-0000-0000-000000000000"], "kwargs": {}},
+        task_path="decider.exports.tasks.render_pdf_task",
+        backend_name="default",
+        status=status,
+        started_at=finished_at,
+        finished_at=finished_at,
+        worker_ids=["w"],
+    )
+
+
+def _cache_files(*, old: timedelta) -> dict[str, Path]:
+    """A cached PDF stored ``old`` ago, a fresh one and an old temporary file."""
+    folder = Path(settings.MEDIA_ROOT) / cache.CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "old": folder / f"{'a' * 64}.pdf",
+        "fresh": folder / f"{'b' * 64}.pdf",
+        "part": folder / f".{'c' * 64}.x1{cache.PART_SUFFIX}",
+    }
+    for path in files.values():
+        path.write_bytes(b"%PDF-")
+    stamp = time.time() - old.total_seconds()
+    os.utime(files["old"], (stamp, stamp))
+    os.utime(files["part"], (stamp, stamp))
+    return files
+
+
+@pytest.mark.django_db
+def test_prune_removes_old_finished_results_and_old_cached_pdfs_only() -> None:
+    old_done = finished_task(finished_ago=timedelta(days=8), status=TaskResultStatus.SUCCESSFUL)
+    old_failed = finished_task(finished_ago=timedelta(days=8), status=TaskResultStatus.FAILED)
+    recent = finished_task(finished_ago=timedelta(days=6), status=TaskResultStatus.SUCCESSFUL)
+    running = running_task(started_ago=timedelta(days=9), worker_ids=["w"])
+    files = _cache_files(old=timedelta(days=31))
+
+    pruned = prune(results_older_than=timedelta(days=7), pdfs_older_than=timedelta(days=30))
+
+    assert (pruned.task_results, pruned.pdfs) == (2, 1)
+    remaining = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk, running.pk}
+    assert not {old_done.pk, old_failed.pk} & remaining
+    assert not files["old"].exists()
+    assert files["fresh"].exists()
+    assert files["part"].exists()  # an abandoned part is the sweep's, after minutes, not days
+
+
+@pytest.mark.django_db
+def test_prune_with_an_empty_or_missing_cache_folder_removes_nothing() -> None:
+    pruned = prune(results_older_than=timedelta(days=7), pdfs_older_than=timedelta(days=30))
+
+    assert (pruned.task_results, pruned.pdfs) == (0, 0)
 
 
 # ---------------------------------------------------------------------- real workers, killed
@@ -236,3 +292,44 @@ def test_a_worker_killed_mid_render_leaves_no_broken_pdf_and_the_render_is_retri
     assert all(f.suffix == ".pdf" and _is_complete_pdf(f) for f in files), files
     attempts = sorted(len(json.loads(worker_ids)) for _, worker_ids in _task_rows(database))
     assert attempts == [2]  # the killed render ran again, to the end
+
+
+@pytest.mark.slow
+def test_the_worker_prunes_old_results_and_pdfs_when_it_starts(
+    tmp_path: Path, worker_processes: Callable[[list[str]], subprocess.Popen[bytes]]
+) -> None:
+    env = _environment(tmp_path)
+    database = tmp_path / "decider.sqlite3"
+    _run(["manage.py", "migrate", "--noinput", "-v0"], env)
+    _run(
+        [
+            "manage.py",
+            "shell",
+            "-c",
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from django_tasks_db.models import DBTaskResult; "
+            "old = timezone.now() - timedelta(days=8); "
+            "DBTaskResult.objects.create(args_kwargs={'args': [], 'kwargs': {}}, "
+            "task_path='decider.exports.tasks.render_pdf_task', backend_name='default', "
+            "status='SUCCESSFUL', started_at=old, finished_at=old, worker_ids=['w'])",
+        ],
+        env,
+    )
+    assert _statuses(database) == Counter({"SUCCESSFUL": 1})
+    folder = tmp_path / "media" / cache.CACHE_DIR
+    folder.mkdir(parents=True)
+    stale, fresh = folder / f"{'a' * 64}.pdf", folder / f"{'b' * 64}.pdf"
+    for path in (stale, fresh):
+        path.write_bytes(b"%PDF-")
+    stamp = time.time() - timedelta(days=31).total_seconds()
+    os.utime(stale, (stamp, stamp))
+
+    worker = worker_processes(["manage.py", "worker"])
+    _wait_for(
+        lambda: not stale.exists() and _statuses(database) == Counter(),
+        seconds=30,
+        logs=tmp_path,
+    )
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    assert fresh.exists()

@@ -43,7 +43,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
             name=form.cleaned_data["name"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="decider.accounts.backends.AccountBackend")
         messages.success(request, "Welcome to Decider. Your work so far is in your personal space.")
         return redirect(_safe_next(request) or "teams")
     return render(

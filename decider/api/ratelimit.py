@@ -1,21 +1,29 @@
-"""Fixed-window rate limits kept in the database, so every web process shares one count.
+"""Fixed-window rate limits in a store every web process shares: Redis or the database.
 
 A bucket is who is asking and for what: ``assess:token:12``, ``write:user:7``,
 ``assess:addr:203.0.113.9``. Signed-in callers are counted per token (or per user, for the
 browser session), anonymous ones per address: a whole office behind one address does not share
-a limit once its people use their own tokens. One upsert per counted request; no read first.
+a limit once its people use their own tokens.
+
+With the shared cache (``DJANGO_CACHE_URL``), a window is one Redis counter that expires with
+it: an increment, no write to the database. Without it, or while Redis cannot be reached, the
+count is one upsert in the database (no read first), which commits a write per request.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 from .models import RateCounter
+
+logger = logging.getLogger(__name__)
 
 # (requests, seconds) per bucket; overridable with DECIDER_API_RATE_ASSESS / _WRITE.
 DEFAULT_LIMITS = {"assess": (120, 60), "write": (60, 60)}
@@ -51,10 +59,35 @@ def hit(*, kind: str, who: str) -> None:
         return  # 0 switches the limit off
     now = time.time()
     window_start = int(now // seconds) * seconds
-    table = connection.ops.quote_name(RateCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(table=table), [f"{kind}:{who}"[:120], window_start])
-        (hits,) = cursor.fetchone()
+    bucket = f"{kind}:{who}"[:120]
+    hits = _count_in_cache(bucket, window_start, seconds) if settings.CACHE_URL else None
+    if hits is None:
+        hits = _count_in_database(bucket, window_start)
     if hits > limit:
         retry_after = max(1, math.ceil(window_start + seconds - now))
         raise RateLimited(kind=kind, limit=limit, seconds=seconds, retry_after=retry_after)
+
+
+def _count_in_cache(bucket: str, window_start: int, seconds: int) -> int | None:
+    """This window's count after this request, in the shared cache; None if it is unreachable."""
+    store = caches["default"]
+    key = f"ratelimit:{bucket}:{window_start}"
+    try:
+        store.add(key, 0, timeout=seconds + 1)  # outlives its window by a second, no more
+        try:
+            hits = store.incr(key)
+        except ValueError:  # expired between the two calls: this is its first request
+            store.add(key, 1, timeout=seconds + 1)
+            hits = 1
+    except Exception:
+        logger.warning("rate-limit cache unreachable; counting in the database")
+        return None
+    return int(hits)
+
+
+def _count_in_database(bucket: str, window_start: int) -> int:
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT.format(table=table), [bucket, window_start])
+        (hits,) = cursor.fetchone()
+    return int(hits)

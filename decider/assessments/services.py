@@ -6,6 +6,7 @@ HTTP except ``visitor_token``, the seam that accounts will replace with users an
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -65,16 +66,21 @@ class SignInRequired(Exception):
 
 
 def get_assessment_for_request(
-    request: HttpRequest, assessment_id: Any, *, write: bool = False
+    request: HttpRequest, assessment_id: Any, *, write: bool = False, lock: bool = False
 ) -> Assessment:
     """The one access check for assessments: 404 when not yours, 403 when yours to read only.
 
     Work started before signing in belongs to the browser that started it (its visitor
     token). Team work needs a signed-in member of the team; editing needs an owner or editor.
     Outsiders get 404, so an id reveals nothing about whether it exists.
+
+    ``lock`` reads the row ``FOR UPDATE``, inside the caller's transaction, so a save that
+    follows can use it as read (``apply_answers(locked=True)``) without reading it again.
     """
     user = request.user
     query = Assessment.objects.select_related("team")
+    if lock:
+        query = query.select_for_update(of=("self",))
     if user.is_authenticated:
         # The caller's role in the assessment's team, in the same query.
         roles = Membership.objects.filter(team_id=OuterRef("team_id"), user_id=user.pk)
@@ -303,6 +309,7 @@ def apply_answers(
     changes: Mapping[str, str | int],
     author: Any = None,
     bases: Mapping[str, Any] | None = None,
+    locked: bool = False,
 ) -> Result:
     """Validate the changed answers together with the rest and save them all, or none.
 
@@ -314,9 +321,17 @@ def apply_answers(
     merge silently. Raises ``AnswersError`` (naming each bad field) without touching the
     database.
     Returns the result of the saved answers and refreshes ``assessment`` in place.
+
+    ``locked`` says ``assessment`` was read under a row lock in the transaction this runs in
+    (``get_assessment_for_request(lock=True)``): it is then current, and is not read again.
     """
-    with transaction.atomic():
-        current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("apply_answers(locked=True) must run in the caller's transaction")
+    # Locked: the caller's transaction holds the row lock and makes this all or nothing.
+    with contextlib.nullcontext() if locked else transaction.atomic():
+        current = (
+            assessment if locked else Assessment.objects.select_for_update().get(pk=assessment.pk)
+        )
         before = dict(current.answers)
         conflicts = [
             Conflict(qid, before[qid], value)

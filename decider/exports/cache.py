@@ -139,6 +139,32 @@ def remove_abandoned_parts(*, older_than: timedelta) -> int:
     return removed
 
 
+def remove_old_pdfs(*, older_than: timedelta) -> int:
+    """Delete cached PDFs stored more than ``older_than`` ago; returns how many.
+
+    Keys are content hashes, so files of earlier answers are never asked for again and would
+    otherwise pile up. A removed file that is still current is rendered again when someone
+    downloads it. Works through the storage API, so a shared store is pruned the same way.
+    """
+    try:
+        _folders, files = default_storage.listdir(CACHE_DIR)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    removed = 0
+    for name in files:
+        if not name.endswith(".pdf"):
+            continue  # temporary files are remove_abandoned_parts' business
+        path = f"{CACHE_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except FileNotFoundError:
+            continue  # removed by another worker meanwhile
+    return removed
+
+
 def _cover_date(assessment: Assessment) -> datetime:
     # The cover shows the last save to the minute; seconds would make every key unique.
     return timezone.localtime(assessment.updated_at).replace(second=0, microsecond=0)

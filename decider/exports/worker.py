@@ -13,16 +13,22 @@ name. A task whose worker died ``MAX_ATTEMPTS`` times (a document that exhausts 
 is marked failed instead of taking workers down for ever; its PDF still renders on demand.
 
 ``manage.py worker`` runs ``sweep`` when it starts and then every minute (or every
-``TASK_STALE_SECONDS``, if shorter), in a thread beside django-tasks-db's worker loop.
+``TASK_STALE_SECONDS``, if shorter), in a thread beside django-tasks-db's worker loop. The same
+thread prunes, when it starts and then hourly: finished task results older than
+``TASK_RESULTS_DAYS`` and cached PDFs older than ``PDF_CACHE_DAYS``, which would otherwise grow
+without end. Several workers pruning at once is harmless: each deletion is of what is already
+unwanted.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 SWEEP_EVERY_SECONDS = 60
+PRUNE_EVERY_SECONDS = 3600
 
 
 class WorkerLost(Exception):
@@ -93,15 +100,39 @@ def sweep(*, stale_after: timedelta, own_worker_id: str = "") -> Sweep:
     return Sweep(requeued=tasks.requeued, failed=tasks.failed, parts_removed=parts)
 
 
+@dataclass(frozen=True)
+class Pruned:
+    task_results: int = 0
+    pdfs: int = 0
+
+
+def prune(*, results_older_than: timedelta, pdfs_older_than: timedelta) -> Pruned:
+    """Delete finished task results and cached PDFs older than these ages."""
+    cutoff = timezone.now() - results_older_than
+    results, _by_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    pdfs = cache.remove_old_pdfs(older_than=pdfs_older_than)
+    if results or pdfs:
+        logger.info("pruned %s finished task result(s) and %s cached PDF(s)", results, pdfs)
+    return Pruned(task_results=results, pdfs=pdfs)
+
+
 def start_sweeper(*, stale_after: timedelta, own_worker_id: str) -> threading.Thread:
-    """Sweep now and then periodically, in a daemon thread that dies with the worker."""
+    """Sweep now and then periodically, in a daemon thread that dies with the worker; prune
+    now and then hourly."""
     every = min(SWEEP_EVERY_SECONDS, stale_after.total_seconds())
     stop = threading.Event()
 
     def loop() -> None:
+        pruned_at = float("-inf")
         while not stop.is_set():
             try:
                 sweep(stale_after=stale_after, own_worker_id=own_worker_id)
+                if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
+                    prune(
+                        results_older_than=timedelta(days=settings.TASK_RESULTS_DAYS),
+                        pdfs_older_than=timedelta(days=settings.PDF_CACHE_DAYS),
+                    )
+                    pruned_at = time.monotonic()
             except Exception:
                 # A locked SQLite file or a database restart: try again next time.
                 logger.exception("sweeping stale tasks failed")
