@@ -1,9 +1,10 @@
 """The per-request lookups written as plain SQL give exactly the ORM's objects.
 
-``AccountBackend.get_user`` (every signed-in request) and ``find_active_token`` (every API call
-with a token) read their rows with one SELECT each and build the models with ``from_db``
-(decider/rows.py). On SQLite the driver's values need the ORM's converters (datetimes arrive as
-text, booleans as integers); on PostgreSQL they do not. These tests run on both.
+``AccountBackend.get_user`` (every signed-in request), ``find_active_token`` (every API call
+with a token) and the assessment access check (every assessment page) read their rows with one
+SELECT each and build the models with ``from_db`` (decider/rows.py). On SQLite the driver's
+values need the ORM's converters (datetimes arrive as text, booleans as integers, JSON as text);
+on PostgreSQL fewer. These tests run on both.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import models
+from django.db import models, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from decider.accounts.backends import AccountBackend
-from decider.accounts.models import User
-from decider.accounts.services import create_user
+from decider.accounts.models import Membership, Role, User
+from decider.accounts.services import create_team, create_user
+from decider.accounts.views import get_team_for_user
 from decider.api.models import ApiToken
 from decider.api.tokens import create_token, find_active_token, revoke_token
+from decider.assessments.models import Assessment
+from decider.assessments.services import _read_for_access
+from tests.factories import make_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +92,54 @@ def test_find_active_token_refuses_revoked_and_unknown_secrets() -> None:
 
     assert find_active_token(secret) is None
     assert find_active_token("dcd_" + "x" * 43) is None
+
+
+def test_the_access_read_gives_the_orms_assessment_team_and_role() -> None:
+    owner, viewer = a_user(), create_user(email="bo@example.com", password="x" * 20, name="Bo")
+    team = create_team(name="Platform", owner=owner)
+    Membership.objects.create(team=team, user=viewer, role=Role.VIEWER)
+    shared = make_assessment(stage="production", monthly_requests=2_000_000)
+    Assessment.objects.filter(pk=shared.pk).update(team=team, author=owner)
+    private = make_assessment(stage="pilot")
+
+    with transaction.atomic():
+        found = _read_for_access(shared.pk, user_id=viewer.pk, lock=True)
+    for_owner = _read_for_access(str(shared.pk), user_id=owner.pk, lock=False)
+    for_nobody = _read_for_access(shared.pk, user_id=None, lock=False)
+    visitors = _read_for_access(private.pk, user_id=owner.pk, lock=False)
+
+    stored = Assessment.objects.select_related("team").get(pk=shared.pk)
+    assert found is not None
+    assert for_owner is not None
+    assert for_nobody is not None
+    assert field_values(found) == field_values(stored)
+    assert found.answers == stored.answers
+    assert isinstance(found.answers, dict)
+    assert found.team is not None
+    assert stored.team is not None
+    assert field_values(found.team) == field_values(stored.team)
+    roles = [getattr(a, "caller_role", "?") for a in (found, for_owner, for_nobody)]
+    assert roles == ["viewer", "owner", None]
+    assert visitors is not None
+    assert visitors.team is None
+    assert getattr(visitors, "caller_role", "?") is None
+    assert _read_for_access("not-a-uuid", user_id=owner.pk, lock=False) is None
+    assert (
+        _read_for_access("00000000-0000-0000-0000-000000000000", user_id=None, lock=False) is None
+    )
+
+
+def test_the_team_read_gives_the_orms_membership_and_team() -> None:
+    owner = a_user()
+    outsider = create_user(email="cy@example.com", password="x" * 20, name="Cy")
+    team = create_team(name="Platform", owner=owner)
+
+    member = get_team_for_user(owner, team.slug)
+
+    stored = Membership.objects.select_related("team").get(team=team, user=owner)
+    assert field_values(member) == field_values(stored)
+    assert field_values(member.team) == field_values(stored.team)
+    with pytest.raises(Http404):
+        get_team_for_user(outsider, team.slug)
+    with pytest.raises(Http404):
+        get_team_for_user(owner, "no-such-team")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,17 +17,37 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from decider.middleware import sign_in_required
+from decider.rows import Columns, fetch_one
 
 from . import services
 from .forms import InviteForm, RoleForm, SignupForm, TeamForm
-from .models import Membership, Role, User
+from .models import Membership, Role, Team, User
+
+_membership_read: tuple[Columns, Columns, str] | None = None
 
 
 def get_team_for_user(user: User, slug: str, *, manage: bool = False) -> Membership:
-    """The user's membership of the team: 404 if none, 403 if ``manage`` and not an owner."""
-    member = Membership.objects.select_related("team").filter(team__slug=slug, user=user).first()
-    if member is None:
+    """The user's membership of the team: 404 if none, 403 if ``manage`` and not an owner.
+
+    Every team page starts here: one plain SELECT of the membership with its team
+    (decider/rows.py), the objects ``select_related("team")`` would give.
+    """
+    global _membership_read
+    if _membership_read is None:
+        quote = connections["default"].ops.quote_name
+        membership, team = Columns(Membership, "m"), Columns(Team, "t")
+        sql = (
+            f"SELECT {membership.sql}, {team.sql} FROM {quote(Membership._meta.db_table)} m "
+            f"JOIN {quote(Team._meta.db_table)} t ON t.id = m.team_id "
+            "WHERE t.slug = %s AND m.user_id = %s"
+        )
+        _membership_read = (membership, team, sql)
+    membership, team, sql = _membership_read
+    row = fetch_one(sql, [slug, user.pk])
+    if row is None:
         raise Http404("No such team")
+    member: Membership = membership.build(row)
+    member.team = team.build(row, len(membership))
     if manage and not member.can_manage:
         raise PermissionDenied("Only the team's owners can manage its members.")
     return member
