@@ -53,3 +53,24 @@ def fetch_one(sql: str, params: Sequence[Any], *, using: str = "default") -> Seq
         cursor.execute(sql, params)
         row: Sequence[Any] | None = cursor.fetchone()
         return row
+
+
+def select_pair(
+    first: type[models.Model],
+    second: type[models.Model],
+    *,
+    on: str,
+    where: str,
+    join: str = "JOIN",
+    extra: str = "",
+) -> tuple[Columns, Columns, str]:
+    """``SELECT a.*, b.* [, extra] FROM first a <join> second b ON <on> WHERE <where>``, with
+    the columns of both, so a row builds ``first`` (from 0) and ``second`` (after it)."""
+    quote = connections["default"].ops.quote_name
+    a, b = Columns(first, "a"), Columns(second, "b")
+    sql = (
+        f"SELECT {a.sql}, {b.sql}{', ' + extra if extra else ''} "
+        f"FROM {quote(first._meta.db_table)} a {join} {quote(second._meta.db_table)} b "
+        f"ON {on} WHERE {where}"
+    )
+    return a, b, sql

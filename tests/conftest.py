@@ -74,3 +74,17 @@ def shared_cache(settings: Any, redis_client: redis.Redis) -> Iterator[str]:
     yield prefix
     for key in redis_client.scan_iter(f"{prefix}:*"):
         redis_client.delete(key)
+
+
+@pytest.fixture
+def unreachable_cache(settings: Any) -> None:
+    """The shared-cache settings pointing at a Redis that is not there (port 1)."""
+    settings.CACHE_URL = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.CACHE_URL,
+        },
+    }
+    settings.SESSION_ENGINE = "decider.sessions"

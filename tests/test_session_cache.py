@@ -117,16 +117,8 @@ def test_a_visitors_work_survives_a_flushed_cache(
 
 
 def test_an_unreachable_cache_costs_speed_not_service(
-    settings: Any, caplog: pytest.LogCaptureFixture
+    unreachable_cache: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        },
-    }
-    settings.SESSION_ENGINE = "decider.sessions"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     caplog.set_level(logging.WARNING, logger="decider.sessions")
 

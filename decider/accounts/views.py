@@ -6,10 +6,11 @@ owner and the member is not one.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
-from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +18,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from decider.middleware import sign_in_required
-from decider.rows import Columns, fetch_one
+from decider.rows import Columns, fetch_one, select_pair
 
 from . import services
 from .forms import InviteForm, RoleForm, SignupForm, TeamForm
 from .models import Membership, Role, Team, User
 
-_membership_read: tuple[Columns, Columns, str] | None = None
+
+@functools.cache
+def _membership_sql() -> tuple[Columns, Columns, str]:
+    return select_pair(
+        Membership, Team, on="b.id = a.team_id", where="b.slug = %s AND a.user_id = %s"
+    )
 
 
 def get_team_for_user(user: User, slug: str, *, manage: bool = False) -> Membership:
@@ -32,17 +38,7 @@ def get_team_for_user(user: User, slug: str, *, manage: bool = False) -> Members
     Every team page starts here: one plain SELECT of the membership with its team
     (decider/rows.py), the objects ``select_related("team")`` would give.
     """
-    global _membership_read
-    if _membership_read is None:
-        quote = connections["default"].ops.quote_name
-        membership, team = Columns(Membership, "m"), Columns(Team, "t")
-        sql = (
-            f"SELECT {membership.sql}, {team.sql} FROM {quote(Membership._meta.db_table)} m "
-            f"JOIN {quote(Team._meta.db_table)} t ON t.id = m.team_id "
-            "WHERE t.slug = %s AND m.user_id = %s"
-        )
-        _membership_read = (membership, team, sql)
-    membership, team, sql = _membership_read
+    membership, team, sql = _membership_sql()
     row = fetch_one(sql, [slug, user.pk])
     if row is None:
         raise Http404("No such team")

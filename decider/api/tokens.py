@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
-from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from decider.accounts.models import User
 from decider.revocable import secret_hash
-from decider.rows import Columns, fetch_one
+from decider.rows import Columns, fetch_one, select_pair
 
 from .models import ApiToken
 
@@ -46,22 +46,12 @@ def user_tokens(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
 
 
-_lookup: tuple[Columns, Columns, str] | None = None
-
-
+@functools.cache
 def _lookup_sql() -> tuple[Columns, Columns, str]:
     """The token and its user in one plain SELECT: every API call makes it (decider/rows.py)."""
-    global _lookup
-    if _lookup is None:
-        token, user = Columns(ApiToken, "t"), Columns(User, "u")
-        quote = connections["default"].ops.quote_name
-        sql = (
-            f"SELECT {token.sql}, {user.sql} FROM {quote(ApiToken._meta.db_table)} t "
-            f"JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id "
-            "WHERE t.token_hash = %s AND t.revoked_at IS NULL"
-        )
-        _lookup = (token, user, sql)
-    return _lookup
+    return select_pair(
+        ApiToken, User, on="b.id = a.user_id", where="a.token_hash = %s AND a.revoked_at IS NULL"
+    )
 
 
 def find_active_token(secret: str) -> ApiToken | None:

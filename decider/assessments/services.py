@@ -7,6 +7,7 @@ HTTP except ``visitor_token``, the seam that accounts will replace with users an
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -27,7 +28,7 @@ from decider.accounts.services import personal_team
 from decider.engine import AnswersError, FieldError, default_engine, questions, validate_answers
 from decider.engine.evaluate import Result
 from decider.engine.questionnaire import Question, load_questionnaire
-from decider.rows import Columns, fetch_one
+from decider.rows import Columns, fetch_one, select_pair
 
 from .models import Assessment, Revision
 
@@ -101,7 +102,19 @@ def get_assessment_for_request(
     return assessment
 
 
-_access_read: tuple[Columns, Columns, str] | None = None
+@functools.cache
+def _access_sql() -> tuple[Columns, Columns, str]:
+    memberships = connections["default"].ops.quote_name(Membership._meta.db_table)
+    return select_pair(
+        Assessment,
+        Team,
+        join="LEFT JOIN",
+        on="b.id = a.team_id",
+        where="a.id = %s",
+        extra=(
+            f"(SELECT m.role FROM {memberships} m WHERE m.team_id = a.team_id AND m.user_id = %s)"
+        ),
+    )
 
 
 def _read_for_access(assessment_id: Any, *, user_id: Any, lock: bool) -> Assessment | None:
@@ -113,20 +126,7 @@ def _read_for_access(assessment_id: Any, *, user_id: Any, lock: bool) -> Assessm
     gave: the same objects, the team cached on the assessment. ``lock`` adds ``FOR UPDATE`` of
     the assessment's row (PostgreSQL; SQLite locks the whole database on write anyway).
     """
-    global _access_read
-    if _access_read is None:
-        quote = connections["default"].ops.quote_name
-        columns, team = Columns(Assessment, "a"), Columns(Team, "t")
-        sql = (
-            f"SELECT {columns.sql}, {team.sql}, "
-            f"(SELECT m.role FROM {quote(Membership._meta.db_table)} m "
-            "WHERE m.team_id = a.team_id AND m.user_id = %s) "
-            f"FROM {quote(Assessment._meta.db_table)} a "
-            f"LEFT JOIN {quote(Team._meta.db_table)} t ON t.id = a.team_id "
-            "WHERE a.id = %s"
-        )
-        _access_read = (columns, team, sql)
-    columns, team, sql = _access_read
+    columns, team, sql = _access_sql()
     connection = connections["default"]
     try:
         pk = Assessment._meta.pk
@@ -135,7 +135,7 @@ def _read_for_access(assessment_id: Any, *, user_id: Any, lock: bool) -> Assessm
         return None
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF a"
-    row = fetch_one(sql, [user_id, key])
+    row = fetch_one(sql, [user_id, key])  # the role's parameter comes first, in the SELECT
     if row is None:
         return None
     assessment: Assessment = columns.build(row)

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from decider.accounts.models import Membership, Role, Team, User
 from decider.accounts.services import create_team, create_user
+from decider.api import ratelimit
 from decider.api.tokens import create_token
 from decider.assessments.models import Assessment, Revision
 from decider.assessments.services import start_assessment
@@ -176,3 +177,24 @@ def stored() -> dict[str, Any]:
             Revision.objects.order_by("pk").values("pk", "assessment_id", "number", "answers")
         ),
     }
+
+
+START = 1_800_000_000.0  # a window boundary: divisible by 60
+
+
+class Clock:
+    """``time.time`` for the ratelimit module, moved by hand."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The rate limiter's clock, 15 seconds into a window."""
+    fake = Clock(START + 15)
+    monkeypatch.setattr(ratelimit, "time", fake)
+    return fake

@@ -16,35 +16,17 @@ from django.test import override_settings
 from decider.api import ratelimit
 from decider.api.models import ApiToken, RateCounter
 
-from .conftest import Api, World, assert_error, stored, token_for
+from .conftest import START, Api, Clock, World, assert_error, stored, token_for
 
 pytestmark = pytest.mark.django_db
 
 LIMITS = {"assess": (3, 60), "write": (2, 60)}
-START = 1_800_000_000.0  # a window boundary: divisible by 60
-
-
-class Clock:
-    """``time.time`` for the ratelimit module, moved by hand."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
 def limits() -> Iterator[None]:
     with override_settings(DECIDER_API_RATE_LIMITS=LIMITS):
         yield
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock(START + 15)
-    monkeypatch.setattr(ratelimit, "time", fake)
-    return fake
 
 
 def assess(api: Api, times: int = 1) -> list[int]:

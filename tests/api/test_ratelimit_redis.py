@@ -9,17 +9,15 @@ reached the count falls back to the database, so a limit still holds. Uses the r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
 from django.test import override_settings
 
-from decider.api import ratelimit
 from decider.api.models import RateCounter
 
-from .conftest import Api, World, assert_error, token_for
-from .test_ratelimit import LIMITS, START, Clock, assess, create
+from .conftest import START, Api, Clock, World, assert_error, token_for
+from .test_ratelimit import LIMITS, assess, create
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +26,6 @@ pytestmark = pytest.mark.django_db
 def limits(shared_cache: str) -> Iterator[None]:
     with override_settings(DECIDER_API_RATE_LIMITS=LIMITS):
         yield
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock(START + 15)
-    monkeypatch.setattr(ratelimit, "time", fake)
-    return fake
 
 
 def counters(client: redis.Redis, prefix: str) -> dict[str, int]:
@@ -82,16 +73,8 @@ def test_tokens_and_kinds_have_their_own_counts(world: World, clock: Clock) -> N
 
 
 def test_an_unreachable_redis_counts_in_the_database_instead(
-    settings: Any, clock: Clock, caplog: pytest.LogCaptureFixture
+    unreachable_cache: None, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        },
-    }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
     assert assess(Api(), 4) == [200, 200, 200, 429]
     assert list(RateCounter.objects.values_list("hits", flat=True)) == [4]
