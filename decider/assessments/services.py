@@ -120,7 +120,7 @@ def _access_sql() -> tuple[Columns, Columns, str]:
 def _read_for_access(assessment_id: Any, *, user_id: Any, lock: bool) -> Assessment | None:
     """The assessment with its team and the user's role in that team, in one plain SELECT.
 
-    Every assessment page, autosave, comparison item and API call starts here, so the query is
+    Every assessment page, autosave and comparison item starts here, so the query is
     written once instead of built by the ORM each time (decider/rows.py explains the cost). It
     gives what ``Assessment.objects.select_related("team")`` with a ``caller_role`` annotation
     gave: the same objects, the team cached on the assessment. ``lock`` adds ``FOR UPDATE`` of
