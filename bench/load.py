@@ -5,6 +5,7 @@ Run it through ``bench/load.sh`` (which installs wrk and starts PostgreSQL when 
     bench/load.sh                      # every scenario, 20 s each, 32 connections
     bench/load.sh --duration 10 --connections 64
     bench/load.sh --soak 180           # three minutes of autosaves, then check none was lost
+    bench/load.sh --repeat 3           # three rounds; medians, each ratio to its own round
 
 It resets its own database (``decider_load`` unless ``DATABASE_URL`` says otherwise), reads
 sessions through Redis as the compose stack does (``LOAD_CACHE_URL``; empty for none), seeds one
@@ -37,6 +38,7 @@ import platform
 import runpy
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -316,15 +318,36 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, {system}, Python {platform.python_version()}"
 
 
-def report(figures: list[Figures], connections: int) -> bool:
-    base = figures[0].rps
+def median_of(rounds: list[list[Figures]]) -> list[tuple[Figures, float, str]]:
+    """Per scenario, over the rounds: the median figures, the median ratio to that round's own
+    baseline, and the range of req/s (a shared machine changes from minute to minute)."""
+    out = []
+    for index, first in enumerate(rounds[0]):
+        runs = [r[index] for r in rounds]
+        ratios = [r[index].rps / r[0].rps if r[0].rps else 0.0 for r in rounds]
+        middle = Figures(
+            name=first.name,
+            rps=statistics.median(f.rps for f in runs),
+            p50_ms=statistics.median(f.p50_ms for f in runs),
+            p90_ms=statistics.median(f.p90_ms for f in runs),
+            p99_ms=statistics.median(f.p99_ms for f in runs),
+            errors=sum(f.errors for f in runs),
+            requests=sum(f.requests for f in runs),
+            acked=sum(f.acked for f in runs),
+        )
+        spread = f"{min(f.rps for f in runs):.0f}-{max(f.rps for f in runs):.0f}"
+        out.append((middle, statistics.median(ratios), spread))
+    return out
+
+
+def report(rounds: list[list[Figures]], connections: int) -> bool:
+    several = len(rounds) > 1
     print(
         f"\n{'scenario':<11} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p90 ms':>7} "
-        f"{'p99 ms':>7} {'errors':>6}  goal"
+        f"{'p99 ms':>7} {'errors':>6}  {'req/s range  ' if several else ''}goal"
     )
     ok = True
-    for f in figures:
-        ratio = f.rps / base if base else 0.0
+    for f, ratio, spread in median_of(rounds):
         goal = GOALS.get(f.name)
         verdicts = []
         if goal is not None:
@@ -335,9 +358,13 @@ def report(figures: list[Figures], connections: int) -> bool:
         ok &= f.p99_ms < P99_GOAL_MS and f.errors == 0
         print(
             f"{f.name:<11} {f.rps:8.0f} {ratio:6.2f} {f.p50_ms:7.1f} {f.p90_ms:7.1f} "
-            f"{f.p99_ms:7.1f} {f.errors:6d}  {'; '.join(verdicts)}"
+            f"{f.p99_ms:7.1f} {f.errors:6d}  {f'{spread:<11}  ' if several else ''}"
+            f"{'; '.join(verdicts)}"
         )
-    print(f"\n{connections} connections; {'all goals met' if ok else 'SOME GOALS MISSED'}")
+    medians = (
+        f"medians of {len(rounds)} rounds, each ratio to its round's baseline; " if several else ""
+    )
+    print(f"\n{medians}{connections} connections; {'all goals met' if ok else 'SOME GOALS MISSED'}")
     return ok
 
 
@@ -349,6 +376,9 @@ def main() -> None:
     parser.add_argument("--assessments", type=int, default=10_000)
     parser.add_argument("--soak", type=int, default=0, help="seconds of autosaves, then check")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of every scenario; report the medians"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run bench/load.sh, which installs it")
@@ -375,20 +405,24 @@ def main() -> None:
             soak(env, chosen[1], seeded, args)
             return
         wanted = set(filter(None, args.only.split(","))) | {"baseline"}
-        figures = []
-        for scenario in chosen:
-            if args.only and scenario.name not in wanted:
-                continue
-            print(f"  {scenario.name}: {args.duration} s ...", flush=True)
-            figures.append(
-                run_wrk(
-                    scenario,
-                    duration=args.duration,
-                    connections=args.connections,
-                    threads=args.threads,
+        rounds: list[list[Figures]] = []
+        for number in range(1, args.repeat + 1):
+            figures = []
+            for scenario in chosen:
+                if args.only and scenario.name not in wanted:
+                    continue
+                label = f" (round {number} of {args.repeat})" if args.repeat > 1 else ""
+                print(f"  {scenario.name}: {args.duration} s{label} ...", flush=True)
+                figures.append(
+                    run_wrk(
+                        scenario,
+                        duration=args.duration,
+                        connections=args.connections,
+                        threads=args.threads,
+                    )
                 )
-            )
-        ok = report(figures, args.connections)
+            rounds.append(figures)
+        ok = report(rounds, args.connections)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
