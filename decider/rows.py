@@ -55,6 +55,13 @@ def fetch_one(sql: str, params: Sequence[Any], *, using: str = "default") -> Seq
         return row
 
 
+def select_from(model: type[models.Model], *, where: str) -> tuple[Columns, str]:
+    """``SELECT a.* FROM model a WHERE <where>``, with its columns, to build ``model`` rows."""
+    quote = connections["default"].ops.quote_name
+    columns = Columns(model, "a")
+    return columns, f"SELECT {columns.sql} FROM {quote(model._meta.db_table)} a WHERE {where}"
+
+
 def select_pair(
     first: type[models.Model],
     second: type[models.Model],

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections
 
-from decider.rows import Columns, fetch_one
+from decider.rows import Columns, fetch_one, select_from
 
 from .models import User
+
+
+@functools.cache
+def _user_sql() -> tuple[Columns, str]:
+    return select_from(User, where="a.id = %s")
 
 
 class AccountBackend(ModelBackend):
@@ -20,21 +25,12 @@ class AccountBackend(ModelBackend):
     same ``User`` the ORM would, and refuses inactive users just like ``ModelBackend``.
     """
 
-    _columns: Columns | None = None
-
-    @classmethod
-    def _sql(cls) -> tuple[Columns, str]:
-        if cls._columns is None:
-            cls._columns = Columns(User, "u")
-        table = connections["default"].ops.quote_name(User._meta.db_table)
-        return cls._columns, f"SELECT {cls._columns.sql} FROM {table} u WHERE u.id = %s"
-
     def get_user(self, user_id: Any) -> User | None:
         try:
             pk = int(user_id)
         except (TypeError, ValueError):
             return None
-        columns, sql = self._sql()
+        columns, sql = _user_sql()
         row = fetch_one(sql, [pk])
         if row is None:
             return None
